@@ -1,0 +1,54 @@
+"""Assemble ``_site/``: a self-contained static copy of the app for any plain static host.
+
+It holds ``index.html``, ``pyscript.toml``, the ``nn`` package sources the page loads, and
+``static/`` with the verified ``vendor/`` runtime. Nothing in it needs a special server or header.
+
+Usage::
+
+    python -m tools.site              # vendors if needed, then writes _site/
+    python -m http.server -d _site    # any static server works
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from tools import vendor
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_site"
+TOP_FILES = ("index.html", "pyscript.toml")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+
+
+def build(dest: Path = SITE) -> Path:
+    vendor.ensure()
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in TOP_FILES:
+        shutil.copy2(ROOT / name, tmp / name)
+    for folder in ("nn", "static"):
+        shutil.copytree(ROOT / folder, tmp / folder, ignore=IGNORE)
+    # GitHub Pages runs Jekyll unless told not to; Jekyll would drop files starting with "_".
+    (tmp / ".nojekyll").write_text("")
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+    return dest
+
+
+def main() -> int:
+    try:
+        out = build()
+    except vendor.VendorError as exc:
+        print(f"site: error: {exc}", file=sys.stderr)
+        return 2
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    print(f"wrote {out.relative_to(ROOT)}/ ({files} files); serve it with any static server")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
