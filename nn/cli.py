@@ -1,0 +1,181 @@
+"""The command line: the one place in nn that prints and touches files.
+
+    python -m nn train --layers 2-6-6-6-2 --activation linear --lr 0.005 --epochs 50 \\
+        --batch-size 1 --samples 1000 --seed 0 --out model.json
+    python -m nn info model.json [--data dataset.csv]
+
+``train`` draws a seeded random identity dataset (or reads ``--data``), trains with a progress bar
+on stderr, prints the final error and speed, and writes the same JSON export the browser app
+imports. Any error prints one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from nn import __version__
+from nn.activations import ACTIVATIONS
+from nn.datasets import parse_csv, parse_json, random_dataset
+from nn.errors import NNError, SchemaError
+from nn.network import Network
+from nn.optimizers import OPTIMIZERS
+from nn.schema import INITIALISATIONS, parse_layers
+from nn.training import Trainer
+
+__all__ = ["main"]
+
+BAR_WIDTH = 30
+REFRESH_SECONDS = 0.1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m nn", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"nn {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a network and save it as JSON")
+    train.add_argument("--layers", default="2-6-6-6-2", help="sizes, e.g. 2-6-6-6-2")
+    train.add_argument("--activation", default="linear", choices=list(ACTIVATIONS))
+    train.add_argument("--lr", type=float, default=0.005, help="learning rate")
+    train.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS))
+    train.add_argument("--momentum", type=float, help="momentum / nesterov coefficient")
+    train.add_argument("--epochs", type=int, default=50)
+    train.add_argument("--batch-size", type=int, default=1)
+    train.add_argument("--samples", type=int, default=1000, help="size of the random dataset")
+    train.add_argument("--data", type=Path, help="train on a dataset file (.json or .csv)")
+    train.add_argument("--model", type=Path, help="start from a saved model instead of at random")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--dropout", type=float, default=0.0)
+    train.add_argument("--init", default="uniform", choices=list(INITIALISATIONS))
+    train.add_argument("--no-bias", action="store_true", help="zero biases, never updated")
+    train.add_argument(
+        "--target-error", type=float, help="stop once an epoch's mean error is below this"
+    )
+    train.add_argument("--no-shuffle", action="store_true")
+    train.add_argument("--out", type=Path, help="write the trained model here (JSON)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    info = commands.add_parser("info", help="describe a saved model")
+    info.add_argument("model", type=Path)
+    info.add_argument("--data", type=Path, help="also report the mean error on this dataset")
+    return parser
+
+
+def _read_dataset(path: Path, net: Network) -> tuple[Any, Any]:
+    text = path.read_text(encoding="utf-8")
+    parse = parse_csv if path.suffix.lower() == ".csv" else parse_json
+    return parse(text, net.layers[0], net.layers[-1])
+
+
+def _read_model(path: Path) -> Network:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{path} is not valid JSON: {exc}") from None
+    return Network.from_export(data)
+
+
+def _bar(trainer: Trainer, stream: TextIO) -> None:
+    progress = trainer.progress()
+    total = trainer.epochs * len(trainer._x)
+    filled = int(BAR_WIDTH * progress["samples"] / total) if total else BAR_WIDTH
+    error = "-" if progress["error"] is None else f"{progress['error']:.3e}"
+    stream.write(
+        f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] epoch "
+        f"{progress['epoch']}/{progress['epochs']}  error {error}  "
+        f"{progress['samples_per_s']:,.0f} samples/s "
+    )
+    stream.flush()
+
+
+def _train(args: argparse.Namespace) -> int:
+    if args.model is not None:
+        net = _read_model(args.model)
+        net.learning_rate = args.lr
+        options = {"momentum": args.momentum} if args.momentum is not None else None
+        net.set_optimizer(args.optimizer, options)
+    else:
+        net = Network(
+            parse_layers(args.layers),
+            learning_rate=args.lr,
+            activation=args.activation,
+            bias=not args.no_bias,
+            seed=args.seed,
+            optimizer=args.optimizer,
+            optimizer_options={"momentum": args.momentum} if args.momentum is not None else None,
+            dropout=args.dropout,
+            init=args.init,
+        )
+    if args.data is not None:
+        inputs, targets = _read_dataset(args.data, net)
+    else:
+        if net.layers[0] != net.layers[-1]:
+            raise SchemaError(
+                f"the random identity dataset needs as many inputs as outputs; "
+                f"layers {list(net.layers)} differ, so give --data"
+            )
+        inputs, targets = random_dataset(args.samples, seed=args.seed, size=net.layers[0])
+    trainer = Trainer(
+        net,
+        inputs,
+        targets,
+        args.epochs,
+        args.batch_size,
+        not args.no_shuffle,
+        seed=args.seed,
+        target_error=args.target_error,
+    )
+    try:
+        while not trainer.finished:
+            trainer.run(max_seconds=REFRESH_SECONDS)
+            if not args.quiet:
+                _bar(trainer, sys.stderr)
+    finally:
+        if not args.quiet:
+            sys.stderr.write("\n")
+    summary = trainer.summary()
+    print(
+        f"{net!r}: {summary.epochs_done} epochs on {len(inputs)} samples, "
+        f"final mean error {summary.final_error:.6g}, "
+        f"{summary.samples_per_s:,.0f} samples/s, {summary.seconds:.2f} s"
+    )
+    if args.out is not None:
+        args.out.write_text(json.dumps(net.export(), allow_nan=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    net = _read_model(args.model)
+    params = net.export_params()
+    print(f"{args.model}: {net!r}")
+    print(
+        f"  parameters: {net.parameter_count}  bias: {net.bias}  dropout: {net.dropout}  "
+        f"init: {params['init']}  optimizer options: {params['optimizer_options']}"
+    )
+    if args.data is not None:
+        inputs, targets = _read_dataset(args.data, net)
+        print(
+            f"  mean error on {args.data} ({len(inputs)} samples): "
+            f"{net.evaluate(inputs, targets):.6g}"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 error)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _train(args) if args.command == "train" else _info(args)
+    except (NNError, OSError, UnicodeDecodeError) as exc:
+        message = str(exc) if not isinstance(exc, OSError) else f"{exc.strerror}: {exc.filename}"
+        print(f"nn: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nnn: interrupted", file=sys.stderr)
+        return 130
