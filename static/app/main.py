@@ -1,7 +1,96 @@
-"""Main-thread entry point (placeholder until the app lands): import numpy and signal readiness."""
+"""Entry point of the page: build the app, start its animation loop, say ``ready``.
 
-import numpy as np
-from pyscript import document
+``body[data-state]`` is the one readiness signal: ``loading`` until the network can train, then
+``ready`` (``training`` while a pre-training runs, ``error`` if the app cannot start, with the
+reason in the ``role="alert"`` element).
 
-document.body.dataset.numpy = np.__version__
-document.body.dataset.state = "ready"
+Hooks for tests and benchmarks (JavaScript, in the page):
+
+- ``window.nnStats``: per-move and per-frame Python timings and the wasm heap, readable without
+  calling Python; see ``stats.py``.
+- ``window.nnApp.exportModel()``: the live network as the core's JSON export text (params,
+  weights, biases), e.g. to check that a setting kept the weights.
+- ``window.nnApp.importModel(text)``: load such a text; returns "" or the error message.
+- ``document.body.dataset.numpy``: numpy's version.
+
+Usage (index.html)::
+
+    <script type="py" src="./static/app/main.py" config="./pyscript.toml"></script>
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pyscript import document, window
+
+loading_text = document.getElementById("loading-text")
+loading_bar = document.getElementById("loading-progress")
+
+
+def step(value: int, text: str) -> None:
+    loading_text.textContent = text
+    loading_bar.value = value
+
+
+def fail(message: str) -> None:
+    document.getElementById("alert-text").textContent = message
+    document.getElementById("alert").hidden = False
+    document.body.dataset.state = "error"
+
+
+def install_hooks(app) -> list:
+    """``window.nnApp`` for tests; returns the proxies to keep alive."""
+    from pyodide.ffi import create_proxy
+
+    def export_model() -> str:
+        return json.dumps(app.export_model())
+
+    def import_model(text: str) -> str:
+        from nn import NNError
+
+        try:
+            app.import_model(json.loads(text))
+        except (NNError, ValueError) as exc:
+            return str(exc)
+        return ""
+
+    hooks = window.Object.new()
+    proxies = [create_proxy(export_model), create_proxy(import_model)]
+    hooks.exportModel, hooks.importModel = proxies
+    window.nnApp = hooks
+    return proxies
+
+
+def main():
+    step(3, "Loading numpy and the nn network code…")
+    import numpy as np
+
+    document.body.dataset.numpy = np.__version__
+    document.getElementById("numpy-version").textContent = np.__version__
+    document.getElementById("python-version").textContent = sys.version.split()[0]
+    from app import App
+    from stats import Stats
+
+    step(4, "Building the network…")
+    app = App(stats=Stats())
+    hooks = install_hooks(app)
+    try:
+        import pretrain  # issue 5: the pre-training panel (static/app/pretrain.py)
+    except ModuleNotFoundError as exc:  # not written yet; any other import error is a bug
+        if exc.name != "pretrain":
+            raise
+        pretrain = None
+    if pretrain is not None:
+        pretrain.setup(app)
+    app.start()
+    document.getElementById("loading").hidden = True
+    return app, hooks
+
+
+try:
+    APP, HOOKS = main()
+except Exception as exc:  # the page must say why it cannot start, not just stay "loading"
+    fail(f"The app could not start: {type(exc).__name__}: {exc}")
+    raise

@@ -79,6 +79,7 @@ def site_url(tmp_path_factory):
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+    proc.stdout.close()
 
 
 class PageWatch:

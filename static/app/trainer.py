@@ -1,0 +1,185 @@
+"""Live training: each pointer move is normalised, fed and backpropagated; between moves, recent
+positions can be replayed for a few milliseconds per animation frame.
+
+This is the hot path of the page, so it does the minimum per move and allocates nothing: the
+network input is one reused ``(2,)`` array, and pixel <-> network coordinates use a linear map
+derived once per canvas size from ``nn.from_pixels`` (so the core stays the one definition).
+
+Usage::
+
+    trainer = Trainer(net, on_divergence=app.alert)
+    trainer.set_canvas(600, 400, factor=1)
+    trainer.move(120.0, 80.0)      # CSS px: feed, backpropagate (when learning), remember
+    trainer.replay(0.004)          # once per frame: more steps on recent positions, then re-feed
+    trainer.circle_px()            # where to draw the circle
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from nn import DivergenceError, Network, from_pixels
+
+__all__ = ["REPLAY_IDLE_S", "REPLAY_SIZE", "Trainer"]
+
+REPLAY_SIZE = 256  # recent positions kept for replay
+REPLAY_IDLE_S = 5.0  # stop replaying this long after the last move (the circle has settled)
+REPLAY_CHUNK = 4  # replay steps between two looks at the clock
+
+
+class Trainer:
+    """Feed and backpropagate on the live network; see the module docstring."""
+
+    def __init__(self, network: Network, on_divergence: Callable[[str], None]):
+        self.net = network
+        self.on_divergence = on_divergence
+        self.backprop = True  # learn from moves (the Backpropagation checkbox)
+        self.paused = False  # the Pause button: moves only move the target
+        self.suspended = False  # a pre-training runs: show the guess, do not learn
+        self.replay_on = True
+        self.recorder: Callable[[float, float], None] | None = None
+        self.iterations = 0  # backpropagation steps since the network was built
+        self.error: float | None = None  # output error of the latest step
+        self.changed = True  # something to redraw
+        self.diverged = False  # the guard fired; cleared when settings change
+        self._x = np.zeros(2)  # the network input, reused by every step
+        self._out = (0.0, 0.0)  # last output, network coordinates
+        self._recent: deque[tuple[float, float]] = deque(maxlen=REPLAY_SIZE)
+        self._rng = random.Random(0)
+        self._last_move = 0.0
+        self._err_sum = 0.0  # for the loss plot: sum and count of errors since last taken
+        self._err_count = 0
+        self.set_canvas(2.0, 2.0, 1)
+
+    # --- configuration ---------------------------------------------------------------------------
+
+    @property
+    def learning(self) -> bool:
+        return self.backprop and not self.paused and not self.suspended and not self.diverged
+
+    def set_network(self, network: Network, *, keep_count: bool = True) -> None:
+        self.net = network
+        self.diverged = False
+        if not keep_count:
+            self.iterations = 0
+            self.error = None
+            self._recent.clear()
+        self.refeed()
+
+    def set_canvas(
+        self, width: float, height: float, factor: int, target: tuple[float, float] | None = None
+    ) -> None:
+        """Derive ``network = pixel * scale + offset`` (per axis) from the core's definition;
+        ``target`` is the pointer in CSS px (default: the centre)."""
+        corners = from_pixels([[0.0, 0.0], [width, height]], width, height, factor)  # (2, 2)
+        self._scale = (corners[1] - corners[0]) / np.array([width, height])  # (2,)
+        self._offset = corners[0]
+        self._kx, self._ky = float(self._scale[0]), float(self._scale[1])
+        self._ox, self._oy = float(self._offset[0]), float(self._offset[1])
+        self._target = target if target is not None else (width / 2, height / 2)
+        self.refeed()
+
+    # --- the per-move path ---------------------------------------------------------------------
+
+    def move(self, px: float, py: float) -> None:
+        """A pointer move to (px, py) CSS px: normalise -> feed -> backpropagate -> remember."""
+        self._target = (px, py)
+        self.changed = True
+        if self.paused:
+            return
+        x = self._x
+        nx = px * self._kx + self._ox
+        ny = py * self._ky + self._oy
+        x[0] = nx
+        x[1] = ny
+        net = self.net
+        try:
+            out = net.feed(x)
+            self._out = (float(out[0]), float(out[1]))
+            if self.learning:
+                error = net.backpropagate(x)
+                self.iterations += 1
+                self.error = error
+                self._err_sum += error
+                self._err_count += 1
+                self._recent.append((nx, ny))
+                self._last_move = time.perf_counter()
+        except DivergenceError as exc:
+            self._diverge(exc)
+        if self.recorder is not None:
+            self.recorder(nx, ny)
+
+    def replay(self, budget_s: float) -> int:
+        """Train on random recent positions for about ``budget_s`` seconds; return the steps."""
+        recent = self._recent
+        now = time.perf_counter()
+        if (
+            not self.replay_on
+            or not self.learning
+            or not recent
+            or now - self._last_move > REPLAY_IDLE_S
+        ):
+            return 0
+        deadline = now + budget_s
+        net, x, pick, n = self.net, self._x, self._rng.randrange, len(recent)
+        feed, backpropagate = net.feed, net.backpropagate
+        steps, total = 0, 0.0
+        try:
+            while time.perf_counter() < deadline:
+                for _ in range(REPLAY_CHUNK):
+                    x[0], x[1] = recent[pick(n)]
+                    feed(x)
+                    total += backpropagate(x)
+                    steps += 1
+        except DivergenceError as exc:
+            self._diverge(exc)
+        self.iterations += steps
+        self._err_sum += total
+        self._err_count += steps
+        self.refeed()
+        return steps
+
+    def refeed(self) -> None:
+        """Feed the current target again so the circle shows the network as it is now."""
+        px, py = self._target
+        self._x[0] = px * self._kx + self._ox
+        self._x[1] = py * self._ky + self._oy
+        try:
+            out = self.net.feed(self._x)
+        except DivergenceError as exc:
+            self._diverge(exc)
+            return
+        self._out = (float(out[0]), float(out[1]))
+        self.changed = True
+
+    def _diverge(self, exc: DivergenceError) -> None:
+        if not self.diverged:
+            self.diverged = True
+            self.on_divergence(str(exc))
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @property
+    def target_px(self) -> tuple[float, float]:
+        return self._target
+
+    def circle_px(self) -> tuple[float, float]:
+        ox, oy = self._out
+        return (ox - self._ox) / self._kx, (oy - self._oy) / self._ky
+
+    def take_mean_error(self) -> float | None:
+        """Mean error of the steps since the last call (None when there were none)."""
+        if not self._err_count:
+            return None
+        mean = self._err_sum / self._err_count
+        self._err_sum, self._err_count = 0.0, 0
+        return mean
+
+    def recent_positions(self) -> list[tuple[float, float]]:
+        """The positions replay draws from, network coordinates (newest last)."""
+        return list(self._recent)

@@ -1,0 +1,271 @@
+"""The app in a real browser: the circle learns from pointer moves; the controls keep their word.
+
+Contract used here (see static/app/main.py): ``body[data-state]``; ``#stage`` with data-target-x/-y,
+data-circle-x/-y, data-iterations, data-error; ``#network[data-layers]``; errors in
+``[role=alert]``; ``window.nnApp.exportModel()`` for the weights; ``window.nnStats`` for timings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from .conftest import wait_ready
+
+ROOT = Path(__file__).resolve().parents[2]
+NEXT_FRAME = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+STAGE = """(() => {
+  const d = document.getElementById('stage').dataset;
+  return {tx: +d.targetX, ty: +d.targetY, cx: +d.circleX, cy: +d.circleY,
+          iterations: +d.iterations, error: d.error};
+})()"""
+ALERT = """Array.from(document.querySelectorAll('[role=alert]'))
+  .filter(e => !e.closest('[hidden]')).map(e => e.textContent.trim()).join(' | ')"""
+
+
+def stage(page) -> dict:
+    page.evaluate(NEXT_FRAME)  # data-* are written by the animation frame after the move
+    return page.evaluate(STAGE)
+
+
+def distance(d: dict) -> float:
+    return math.hypot(d["tx"] - d["cx"], d["ty"] - d["cy"])
+
+
+def model(page) -> dict:
+    return json.loads(page.evaluate("window.nnApp.exportModel()"))
+
+
+def open_app(page, url) -> dict:
+    page.goto(url)
+    wait_ready(page)
+    return page.locator("#stage").bounding_box()
+
+
+def lissajous(box: dict, k: int) -> tuple[float, float]:
+    """Point k of a smooth path that sweeps most of the canvas."""
+    a = k / 25
+    return (
+        box["x"] + box["width"] * (0.5 + 0.42 * math.cos(a)),
+        box["y"] + box["height"] * (0.5 + 0.42 * math.sin(1.37 * a)),
+    )
+
+
+def sweep(page, box: dict, moves: int, start: int = 0) -> None:
+    for k in range(start, start + moves):
+        page.mouse.move(*lissajous(box, k))
+
+
+def test_pointer_path_makes_the_circle_converge(app_page, base_url_app):
+    """With the default settings, a few seconds of pointer moves bring the circle onto the
+    pointer: the distance falls from the untrained one to under 3% of the canvas diagonal."""
+    page = app_page
+    box = open_app(page, base_url_app)
+    assert page.is_hidden("#loading")
+    assert page.evaluate("document.getElementById('network').dataset.layers") == "2-6-6-6-2"
+    diagonal = math.hypot(box["width"], box["height"])
+    untrained = distance(stage(page)) / diagonal  # the centre, before any learning
+    figures = []
+    for chunk in range(12):
+        sweep(page, box, 25, start=chunk * 25)
+        d = stage(page)
+        figures.append((d["iterations"], distance(d) / diagonal))
+    text = ", ".join(f"{100 * f:.2f}% @ {it}" for it, f in figures)
+    print(f"\ndistance / diagonal: untrained {100 * untrained:.1f}%; then {text}")
+    events = page.evaluate("Array.from(nnStats.eventMs.slice(0, Math.min(nnStats.events, 4096)))")
+    cuts = statistics.quantiles(events, n=20)
+    print(
+        f"Python per move: {len(events)} moves, p50 {statistics.median(events):.3f} ms, "
+        f"p95 {cuts[18]:.3f} ms"
+    )
+    last = [f for _, f in figures[-3:]]
+    assert figures[-1][0] > 300, "every move (and replay) counts as a backpropagation step"
+    assert max(last) < 0.03, f"circle still {100 * max(last):.2f}% of the diagonal away"
+    assert untrained > 3 * max(last), "the distance did not fall"
+
+
+def test_backpropagation_off_freezes_iterations_and_space_resumes(app_page, base_url_app):
+    """Unticking Backpropagation stops learning (data-iterations frozen while the circle still
+    follows); the space bar turns it back on and iterations grow again."""
+    page = app_page
+    box = open_app(page, base_url_app)
+    sweep(page, box, 20)
+    page.uncheck("#backprop")
+    frozen = stage(page)["iterations"]
+    sweep(page, box, 40, start=20)
+    page.wait_for_timeout(300)  # replay frames must not learn either
+    after = stage(page)
+    assert after["iterations"] == frozen
+    assert after["tx"] == pytest.approx(lissajous(box, 59)[0] - box["x"], abs=1)
+    page.focus("#stage")
+    page.keyboard.press("Space")
+    assert page.is_checked("#backprop")
+    sweep(page, box, 20, start=60)
+    assert stage(page)["iterations"] > frozen + 19
+
+
+def test_live_settings_keep_weights_and_layers_rebuild(app_page, base_url_app):
+    """Activation, learning rate, optimizer and bias changes keep the weights; a new layer spec
+    (typed or a preset) builds a new network, says so, and data-layers follows."""
+    page = app_page
+    box = open_app(page, base_url_app)
+    sweep(page, box, 30)
+    page.uncheck("#backprop")  # learning (and replay) off: only the settings may move weights
+    before = model(page)
+    page.select_option("#activation", "tanh")
+    page.fill("#learning-rate-text", "0.002")
+    page.press("#learning-rate-text", "Enter")
+    page.select_option("#optimizer", "adam")
+    after = model(page)
+    assert after["params"]["activation"] == "tanh"
+    assert after["params"]["learning_rate"] == 0.002
+    assert after["params"]["optimizer"] == "adam"
+    assert after["weights"] == before["weights"]
+    assert after["biases"] == before["biases"]
+    assert float(page.input_value("#learning-rate")) == pytest.approx(math.log10(0.002), abs=0.01)
+    page.uncheck("#bias")
+    assert model(page)["weights"] == before["weights"]
+
+    page.fill("#layers", "2-6-2")
+    page.press("#layers", "Enter")
+    page.wait_for_function("document.getElementById('network').dataset.layers === '2-6-2'")
+    rebuilt = model(page)
+    assert rebuilt["params"]["layers"] == [2, 6, 2]
+    assert rebuilt["params"]["activation"] == "tanh"  # other settings carry over
+    assert "New network 2-6-2" in page.text_content("#status")
+    assert page.evaluate(STAGE)["iterations"] == 0
+    page.click("button.preset[data-layers='2-2-2']")
+    page.wait_for_function("document.getElementById('network').dataset.layers === '2-2-2'")
+    assert page.input_value("#layers") == "2-2-2"
+    assert page.evaluate(ALERT) == ""
+
+
+@pytest.mark.browser_context_args(has_touch=True, device_scale_factor=2)
+def test_touch_input_trains_like_the_mouse(app_page, base_url_app):
+    """Touch drags (real touch events, as a phone sends them) feed and train the network, and the
+    canvas is drawn at the screen's pixel ratio."""
+    page = app_page
+    box = open_app(page, base_url_app)
+    assert page.evaluate("getComputedStyle(document.getElementById('stage')).touchAction") == "none"
+    assert page.evaluate("document.getElementById('stage').width") == round(box["width"] * 2)
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    diagonal = math.hypot(box["width"], box["height"])
+    seen = []
+    for stroke in range(6):
+        x, y = lissajous(box, stroke * 40)
+        touch("touchStart", x, y)
+        for k in range(stroke * 40 + 1, stroke * 40 + 40):
+            x, y = lissajous(box, k)
+            touch("touchMove", x, y)
+        touch("touchEnd", x, y)
+        d = stage(page)
+        seen.append((d["iterations"], distance(d) / diagonal))
+    print("\ntouch: " + ", ".join(f"{100 * f:.2f}% @ {it}" for it, f in seen))
+    assert d["tx"] == pytest.approx(x - box["x"], abs=1.5)
+    assert d["ty"] == pytest.approx(y - box["y"], abs=1.5)
+    assert page.evaluate("nnStats.events") >= 6 * 40
+    assert seen[-1][0] > seen[0][0] > 0
+    assert seen[-1][1] < 0.03
+
+
+INVALID = [
+    ("#layers", "2-0-2", "'2-0-2'"),
+    ("#layers", "abc", "'abc'"),
+    ("#learning-rate-text", "-1", "'-1'"),
+    ("#learning-rate-text", "nan", "'nan'"),
+]
+
+
+def test_invalid_values_show_an_alert_and_change_nothing(app_page, base_url_app):
+    """Each bad value (layers 2-0-2 and abc, learning rate -1 and nan) shows an alert naming it,
+    marks the control invalid, and leaves the network, its weights and data-layers unchanged."""
+    page = app_page
+    box = open_app(page, base_url_app)
+    sweep(page, box, 10)
+    page.uncheck("#backprop")  # so the weights only change if a control changes them
+    before = model(page)
+    for selector, value, named in INVALID:
+        page.fill(selector, value)
+        page.press(selector, "Enter")
+        alert = page.evaluate(ALERT)
+        assert named in alert, f"{value!r}: alert {alert!r}"
+        assert page.get_attribute(selector, "aria-invalid") == "true"
+        assert model(page) == before
+        assert page.evaluate("document.getElementById('network').dataset.layers") == "2-6-6-6-2"
+        assert page.text_content("#stat-lr") == f"{before['params']['learning_rate']:g}"
+    page.fill("#learning-rate-text", "0.02")
+    page.press("#learning-rate-text", "Enter")
+    assert page.evaluate(ALERT) == ""  # a good value clears the alert
+    assert model(page)["params"]["learning_rate"] == 0.02
+
+
+def test_network_view_tooltips_paths_and_arrow_keys(app_page, base_url_app):
+    """Hovering a neuron shows its values; focusing the view and pressing keys walks neurons and
+    connections; the strongest paths are listed with their products; arrow keys on the focused
+    canvas move the target and train."""
+    page = app_page
+    box = open_app(page, base_url_app)
+    sweep(page, box, 30)
+    page.locator("#network-canvas").scroll_into_view_if_needed()
+    view = page.locator("#network-canvas").bounding_box()
+    # The first input neuron sits at the left padding, vertically centred among its layer.
+    page.mouse.move(view["x"] + 74, view["y"] + (view["height"] - 14) / 2 - 18)
+    page.wait_for_selector("#network-tip:not([hidden])")
+    assert page.text_content("#network-tip").startswith("input x = ")
+    page.focus("#network-canvas")
+    page.keyboard.press("ArrowRight")
+    assert page.text_content("#network-tip").startswith("hidden layer 1, neuron 1")
+    page.keyboard.press("c")
+    assert page.text_content("#network-tip").startswith("weight hidden layer 1, neuron 1 →")
+    paths = page.locator("#paths li").all_text_contents()
+    assert len(paths) == 4 and all("≈" in p and "×" in p for p in paths)
+
+    page.locator("#stage").scroll_into_view_if_needed()
+    box = page.locator("#stage").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # away from edges
+    page.focus("#stage")
+    start = stage(page)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowDown")
+    moved = stage(page)
+    assert moved["tx"] == pytest.approx(start["tx"] + 0.02 * box["width"], abs=0.5)
+    assert moved["ty"] == pytest.approx(start["ty"] + 0.10 * box["height"], abs=0.5)
+    assert moved["iterations"] >= start["iterations"] + 2
+
+
+def test_static_site_build_runs_the_app(app_page, site_url):
+    """The `make site` build serves the whole app: it reaches ready and learns from moves."""
+    page = app_page
+    box = open_app(page, site_url)
+    sweep(page, box, 40)
+    d = stage(page)
+    assert d["iterations"] >= 40
+    assert page.evaluate("document.getElementById('network').dataset.layers") == "2-6-6-6-2"
+
+
+def test_pyscript_config_lists_every_module_the_page_imports():
+    """Each nn core module and each static/app module is copied into the browser's file system
+    (a missing one would only fail at import time, in the browser)."""
+    files = tomllib.loads((ROOT / "pyscript.toml").read_text())["files"]
+    wanted = {
+        f"./nn/{p.name}"
+        for p in (ROOT / "nn").glob("*.py")
+        if p.name not in ("__main__.py", "cli.py")
+    }
+    wanted |= {
+        f"./static/app/{p.name}"
+        for p in (ROOT / "static" / "app").glob("*.py")
+        if p.name != "main.py"
+    }
+    assert wanted <= set(files), f"missing from [files]: {sorted(wanted - set(files))}"
+    assert all((ROOT / src).is_file() for src in files), "a listed file does not exist"
