@@ -22,6 +22,8 @@ API for other modules (``app`` is passed to ``pretrain.setup(app)``):
   ``fn(x, y)`` with the network coordinates of every pointer move (None to stop recording);
   ``app.trainer.recent_positions()``.
 - ``app.on_network_change.append(fn)``: ``fn(network)`` after every rebuild or import.
+- ``app.on_settings_change.append(fn)``: ``fn(settings)`` after ``apply_settings`` or
+  ``import_model`` changed ``app.settings`` (e.g. to keep the shared link up to date).
 
 Usage::
 
@@ -68,6 +70,7 @@ class App:
         self.settings = (settings or Settings()).check()
         self.network = Network(**self.settings.network_params())
         self.on_network_change: list[Callable[[Network], None]] = []
+        self.on_settings_change: list[Callable[[Settings], None]] = []
         self.trainer = Trainer(self.network, on_divergence=self._diverged)
         self.stage = Stage(get("stage"), on_move=self.trainer.move, stats=stats)
         self.stage.on_resize = self._stage_resized
@@ -161,6 +164,7 @@ class App:
         elif (new.activation, new.bias, new.optimizer) != (old.activation, old.bias, old.optimizer):
             self.say("Settings changed; the network keeps its weights.")
         self.controls.show(new)
+        self._settings_changed()
         return True
 
     def _rebuilt_keeping_weights(self, params: dict) -> Network:
@@ -222,6 +226,11 @@ class App:
         self._configure_trainer()
         self._set_network(net, fresh=True)
         self.controls.show(new)
+        self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        for listener in self.on_settings_change:
+            listener(self.settings)
 
     @staticmethod
     def _describe(net: Network) -> str:

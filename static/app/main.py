@@ -11,6 +11,7 @@ Hooks for tests and benchmarks (JavaScript, in the page):
 - ``window.nnApp.exportModel()``: the live network as the core's JSON export text (params,
   weights, biases), e.g. to check that a setting kept the weights.
 - ``window.nnApp.importModel(text)``: load such a text; returns "" or the error message.
+- The URL fragment holds the settings (``#layers=2-6-6-6-2&lr=0.01&...``; see ``share.py``).
 - ``document.body.dataset.numpy``: numpy's version.
 
 Usage (index.html)::
@@ -70,12 +71,16 @@ def main():
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
+    import share
     from app import App
+    from modelio import ModelFiles
     from stats import Stats
 
     step(4, "Building the network…")
-    app = App(stats=Stats())
+    link = share.read_link()  # a shared link's settings, so the network is built once, from them
+    app = App(settings=link.settings, stats=Stats())
     hooks = install_hooks(app)
+    hooks += [share.Share(app, link), ModelFiles(app)]  # issue 8: link, presets, model files
     try:
         import pretrain  # issue 5: the pre-training panel (static/app/pretrain.py)
     except ModuleNotFoundError as exc:  # not written yet; any other import error is a bug

@@ -1,0 +1,115 @@
+"""Classroom presets: named set-ups that replay the original article's experiments.
+
+Each preset fixes every setting that shapes learning (layers, activation, learning rate, bias,
+optimizer, normalization, dropout) and says in one sentence what to watch for. Pure Python (no
+browser imports): ``share.py`` shows them in the ``#preset`` select and puts the chosen one in the
+shared link; the values go through ``Settings.check`` like any other.
+
+(``settings.PRESETS`` is something else: the layer shortcuts under the Layers box.)
+
+Usage::
+
+    preset = PRESETS["deep"]
+    s = preset.apply(Settings())      # the deep network's settings, validated
+    preset.matches(s)                 # True until a learner changes one of them
+    preset.watch                      # the sentence shown under the select
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from settings import Settings
+
+__all__ = ["PRESETS", "Preset"]
+
+SHALLOW = (2, 6, 6, 6, 2)
+DEEP = (2, 6, 6, 6, 6, 6, 6, 6, 2)
+# What every preset sets unless it says otherwise: the article's linear 2-6-6-6-2 with plain SGD.
+BASE: Mapping[str, object] = {
+    "layers": SHALLOW,
+    "activation": "linear",
+    "learning_rate": 0.01,
+    "bias": True,
+    "optimizer": "sgd",
+    "normalization": 1,
+    "dropout": False,
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set-up: ``changes`` are ``Settings`` fields, ``watch`` says what to look for."""
+
+    name: str
+    label: str
+    changes: Mapping[str, object]
+    watch: str
+
+    def apply(self, settings: Settings) -> Settings:
+        """``settings`` with this preset's values (the seed, backpropagation... are kept)."""
+        return settings.replace(**self.changes).check()
+
+    def matches(self, settings: Settings) -> bool:
+        """True while ``settings`` still holds every value this preset sets."""
+        return all(getattr(settings, key) == value for key, value in self.changes.items())
+
+
+def _preset(name: str, label: str, watch: str, **changes: object) -> Preset:
+    return Preset(name, label, {**BASE, **changes}, watch)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        _preset(
+            "linear",
+            "Linear 2-6-6-6-2 (learns fast)",
+            "Every neuron passes its weighted sum straight on, so the network only has to make "
+            "its matrices multiply to the identity: the circle should lock onto the pointer "
+            "within a few sweeps, and the paths list shows x and y finding their own routes.",
+        ),
+        _preset(
+            "tanh",
+            "tanh (learns, but slower)",
+            "tanh bends every hidden value towards -1 or 1, so the network has to keep its sums "
+            "in the curve's nearly straight middle: the circle gets close, but it takes many "
+            "more moves than linear and still lags near the edges.",
+            activation="tanh",
+        ),
+        _preset(
+            "sigmoid",
+            "sigmoid (struggles)",
+            "A sigmoid squeezes every hidden value into (0, 1) and flattens out quickly, so "
+            "left and right (or up and down) soon look alike to the next layer: watch the "
+            "circle stop improving well short of the pointer while the error plot stays flat.",
+            activation="sigmoid",
+        ),
+        _preset(
+            "relu",
+            "ReLU (struggles)",
+            "ReLU turns every negative sum into 0, and half of the [-1, 1] canvas is negative: "
+            "watch neurons go silent (their connections fade in the view) and the circle "
+            "follow you in part of the canvas but stay stuck in another.",
+            activation="relu",
+        ),
+        _preset(
+            "x2",
+            "x2 normalization (slower)",
+            "The same linear network, but positions are divided by the full canvas size, so "
+            "they stay in [-0.5, 0.5]: the errors, and so the corrections, are smaller, and "
+            "the circle takes clearly longer to catch up than with the linear preset.",
+            normalization=2,
+        ),
+        _preset(
+            "deep",
+            "Deep 2-6-6-6-6-6-6-6-2 (small learning rate)",
+            "Each path now multiplies eight weights, so the 0.01 that suits the small network "
+            "blows this one up (try it): at 0.0001 it stays stable but learns slowly by hand, "
+            "so pre-train it to watch it find the identity anyway.",
+            layers=DEEP,
+            learning_rate=1e-4,
+        ),
+    )
+}
