@@ -183,7 +183,15 @@ class Pretrain:
         cfg, version, url = worker_config()
         self.worker = PyWorker(url, type="pyodide", config=cfg, version=version)
         self.worker.onmessage = self._on_message
-        self.worker.onerror = self._on_error
+        self.worker.onerror = self._on_error  # polyscript calls it for failures it catches
+        # An uncaught error in the running worker is an "error" event, which polyscript's own
+        # `onerror` property hides from the Worker's real handler.
+        self.worker.addEventListener("error", self._on_error)
+        # `ready` resolves once the worker script has run to its end; a script that got there
+        # without saying "ready" failed (PyScript logged why): say so now, not after the timeout.
+        worker = self.worker
+        ended = create_once_callable(lambda _=None: self._guard(self._ended, worker))
+        worker.ready.then(ended, ended)  # a rejection is reported through onerror
         self.worker_state, self.started = "starting", time.monotonic()
         self._hooks.worker = self.worker
         self._show_buttons()
@@ -259,12 +267,24 @@ class Pretrain:
             self._end_run()
 
     def _worker_error(self, event) -> None:
-        text = getattr(event, "message", None) or "the worker failed"
+        if hasattr(event, "preventDefault"):
+            event.preventDefault()  # reported here, not again as an uncaught page error
+        error = getattr(event, "error", None)
+        text = getattr(event, "message", None) or getattr(error, "message", None) or "it failed"
+        text = str(text).strip().splitlines()[-1]  # a Python traceback's last line says what
         self._guard(
             self._fail,
             f"The pre-training worker failed ({text}). The network kept "
             "its weights; the next pre-training starts a fresh worker.",
         )
+
+    def _ended(self, worker) -> None:
+        if worker is self.worker and self.worker_state == "starting":
+            self._fail(
+                "The pre-training worker could not start: its script stopped before it was "
+                "ready (the browser console says why). The network kept its weights; try "
+                "Pre-train again."
+            )
 
     def _fail(self, text: str) -> None:
         """The worker is broken: drop it, keep the live network, say so."""

@@ -97,6 +97,8 @@ class Settings:
         parse_layers(self.layers_text)
         parse_learning_rate(repr(self.learning_rate))
         parse_probability(repr(self.dropout_p))
+        if type(self.seed) is not int:  # the text "7" would pass parse_seed(str(...))
+            raise SchemaError(f"Seed {self.seed!r} is not valid; use a whole number")
         parse_seed(str(self.seed))
         if self.activation not in ACTIVATIONS:
             raise SchemaError(
@@ -160,8 +162,11 @@ def parse_probability(text: str) -> float:
 
 
 def parse_seed(text: str) -> int:
-    """A seed: a whole number from 0 to 2**32 - 1."""
+    """A seed: a whole number from 0 to 2**32 - 1, in ASCII digits."""
     shown = text.strip()
-    if not shown.isdigit() or int(shown) > 2**32 - 1:
+    digits = shown.lstrip("0") or "0"
+    # isdigit() alone lets "²" through (int() then raises ValueError), and int() refuses more
+    # than 4300 digits: both would escape as something other than SchemaError.
+    if not (shown.isascii() and shown.isdigit()) or len(digits) > 10 or int(digits) > 2**32 - 1:
         raise SchemaError(f"Seed {shown!r} is not valid; use a whole number from 0 to 4294967295")
-    return int(shown)
+    return int(digits)

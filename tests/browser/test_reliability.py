@@ -1,0 +1,459 @@
+"""Reliability and security in the browser: Content Security Policy, divergence, worker failures.
+
+- The page's CSP (a ``<meta http-equiv>`` first in ``<head>``) refuses scripts injected into the
+  page, while the app, its pre-training worker and the ``make site`` build work under it.
+- A learning rate that blows the network up trips the divergence guard, in live training and in
+  pre-training: an alert suggests a lower learning rate, the last good weights stay, the page
+  keeps running, and after a lower rate and Reset it learns.
+- A worker that crashes, hangs or closes mid-run, or cannot start, gives an alert; the live
+  network keeps its weights; the next pre-training starts a fresh worker and succeeds.
+
+Failures are provoked through the network (``page.route`` serves a worker script with a small
+test hook appended, or a 404) and through the app's own hooks; the product code is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from nn import Network
+
+from .conftest import ROOT, wait_ready
+
+WORKER_READY_MS = 90_000
+RUN_TIMEOUT_MS = 120_000
+DEEP = "2-6-6-6-6-6-6-6-2"
+WORKER_GLOB = "**/static/worker/worker.py"
+# Allowed sources: this origin, plus what Pyodide and PyScript need (see index.html's comment).
+FOREIGN = "http://localhost:9/evil.js"  # not this page's origin (host and port differ)
+CSP_SOURCES = {"'self'", "'none'", "'unsafe-eval'", "'wasm-unsafe-eval'", "blob:"}
+
+ALERT = """Array.from(document.querySelectorAll('[role=alert]'))
+  .filter(e => !e.closest('[hidden]')).map(e => e.textContent.trim()).join(' | ')"""
+STAGE = """() => {
+  const d = document.getElementById('stage').dataset;
+  return {tx: +d.targetX, ty: +d.targetY, cx: +d.circleX, cy: +d.circleY,
+          iterations: +d.iterations};
+}"""
+# Pointer moves along a path sweeping the canvas, dispatched in the page (a real PointerEvent on
+# the canvas, as the browser sends it), yielding to the animation frame every `batch` moves.
+MOVES = """async ([start, count, batch]) => {
+  const canvas = document.getElementById('stage');
+  const frame = () => new Promise(done => requestAnimationFrame(done));
+  for (let k = start; k < start + count; k++) {
+    const box = canvas.getBoundingClientRect(), a = k / 25;
+    canvas.dispatchEvent(new PointerEvent('pointermove', {
+      bubbles: true, pointerType: 'mouse',
+      clientX: box.left + box.width * (0.5 + 0.42 * Math.cos(a)),
+      clientY: box.top + box.height * (0.5 + 0.42 * Math.sin(1.37 * a))}));
+    if ((k - start + 1) % batch === 0) await frame();
+  }
+  await frame(); await frame();  // data-* on #stage are written by the next animation frame
+}"""
+# A test hook appended to the worker script: special messages make the worker fail on purpose.
+WORKER_HOOK = """
+
+# --- appended by tests/browser/test_reliability.py ---
+import js as _js
+from pyodide.ffi import create_once_callable as _once
+
+_next_handler = xworker.onmessage
+
+
+def _crash():
+    raise RuntimeError("crashed on purpose by the test")
+
+
+def _test_hook(event):
+    if event.data == "test:throw":  # an uncaught error in the running worker
+        _js.setTimeout(_once(_crash), 0)
+    elif event.data == "test:hang":  # stuck for good in a long computation
+        while True:
+            pass
+    elif event.data == "test:close":  # the worker ends itself
+        _js.close()
+    else:
+        _next_handler(event)
+
+
+xworker.onmessage = _test_hook
+"""
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _open(page, url: str, *, worker: bool = True) -> None:
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(url)
+    wait_ready(page)
+    if worker:
+        _wait_worker(page)
+
+
+def _wait_worker(page) -> None:
+    page.wait_for_selector(
+        "#pretrain[data-worker=ready]", state="attached", timeout=WORKER_READY_MS
+    )
+
+
+def _alert(page) -> str:
+    return page.evaluate(ALERT)
+
+
+def _wait_alert(page, timeout: int = 10_000) -> str:
+    page.wait_for_selector("#alert:not([hidden])", state="attached", timeout=timeout)
+    return _alert(page)
+
+
+def _model(page) -> dict:
+    return json.loads(page.evaluate("window.nnApp.exportModel()"))
+
+
+def _stage(page) -> dict:
+    return page.evaluate(STAGE)
+
+
+def _moves(page, start: int, count: int, batch: int = 50) -> dict:
+    """``count`` pointer moves from point ``start`` of the path; returns #stage's data."""
+    page.evaluate(MOVES, [start, count, batch])
+    return _stage(page)
+
+
+def _type(page, selector: str, value: str) -> None:
+    """Type a value and press Enter, as a learner does."""
+    page.fill(selector, value)
+    page.press(selector, "Enter")
+
+
+def _state(page) -> str:
+    return page.evaluate("document.body.dataset.state")
+
+
+def _grid_error(model: dict) -> float:
+    """Mean error of an exported model on a 9 x 9 grid over the canvas (identity targets)."""
+    axis = np.linspace(-0.9, 0.9, 9)
+    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    return Network.from_export(model).evaluate(grid, grid)
+
+
+def _assert_finite_within_limits(model: dict) -> None:
+    values = np.concatenate(
+        [np.ravel(w) for w in model["weights"]] + [np.ravel(b) for b in model["biases"]]
+    )
+    assert np.isfinite(values).all() and np.abs(values).max() <= 1e4
+
+
+def _pretrain(page, *, method="fast", epochs=300, target="1e-4") -> dict:
+    """Run a pre-training on 1000 generated points; return its summary (fails on an alert)."""
+    page.select_option("#dataset-source", "generated")
+    page.select_option("#pretrain-method", method)
+    page.fill("#dataset-size", "1000")
+    page.fill("#epochs", str(epochs))
+    page.fill("#target-error", target)
+    page.evaluate("delete document.getElementById('pretrain').dataset.lastRun")
+    page.click("#pretrain-start")
+    page.wait_for_selector(
+        "#pretrain[data-last-run], #alert:not([hidden])", state="attached", timeout=RUN_TIMEOUT_MS
+    )
+    text = page.evaluate("document.getElementById('pretrain').dataset.lastRun || ''")
+    assert text, f"the pre-training ended without a result: {_alert(page)!r}"
+    page.wait_for_selector("body[data-state=ready]", state="attached")
+    return json.loads(text)
+
+
+def _start_long_run(page) -> None:
+    """A per-sample run far too long to finish, once its progress shows."""
+    page.select_option("#dataset-source", "generated")
+    page.select_option("#pretrain-method", "live")
+    page.fill("#epochs", "100000")
+    page.fill("#target-error", "")
+    page.click("#pretrain-start")
+    page.wait_for_function(
+        "() => document.getElementById('progress').value > 0", timeout=RUN_TIMEOUT_MS
+    )
+    assert _state(page) == "training"
+
+
+def _hooked_worker(page) -> None:
+    """Serve the worker script with WORKER_HOOK appended (for workers started from now on)."""
+    source = (ROOT / "static" / "worker" / "worker.py").read_text() + WORKER_HOOK
+    page.route(
+        WORKER_GLOB,
+        lambda route: route.fulfill(status=200, body=source, content_type="text/x-python"),
+    )
+
+
+# --- Content Security Policy ---------------------------------------------------------------------
+
+INJECT = """foreign => new Promise(resolve => {
+  const seen = [];
+  document.addEventListener('securitypolicyviolation',
+    e => seen.push(e.effectiveDirective + ' ' + e.blockedURI));
+  const add = (src, text) => {
+    const s = document.createElement('script');
+    if (src) s.src = src; else s.textContent = text;
+    document.body.append(s);
+  };
+  add(null, 'window.__inline = true');
+  add('data:text/javascript,window.__data = true');
+  add(foreign);
+  const button = document.createElement('button');
+  button.setAttribute('onclick', 'window.__handler = true');
+  document.body.append(button);
+  button.click();
+  setTimeout(() => resolve({seen, inline: window.__inline === true, data: window.__data === true,
+                            handler: window.__handler === true}), 500);
+})"""
+
+
+@pytest.mark.parametrize("server", ["base_url_app", "site_url"])
+def test_csp_blocks_injected_scripts_while_app_and_worker_work(app_page, watch, request, server):
+    """The first element of <head> is the CSP <meta>; its sources are this origin plus the few
+    keywords Pyodide and PyScript need (no 'unsafe-inline', no other host). Under it, an inline
+    script, a data: script, a script from another origin (never even fetched) and an inline
+    onclick handler injected by the test are all refused (each fires securitypolicyviolation,
+    none runs), while the app learns from pointer moves and its worker pre-trains -- from the
+    dev server and from the `make site` build alike."""
+    page = app_page
+    watch.allow_console_error("Content Security Policy")  # the refusals, logged by the browser
+    _open(page, request.getfixturevalue(server))
+    tag, equiv, policy = page.evaluate(
+        "() => { const m = document.head.firstElementChild;"
+        " return [m.tagName, m.httpEquiv, m.content]; }"
+    )
+    assert (tag, equiv) == ("META", "Content-Security-Policy")
+    directives = {
+        name: sources
+        for name, *sources in (part.split() for part in policy.split(";") if part.strip())
+    }
+    assert directives["default-src"] == ["'self'"] and directives["object-src"] == ["'none'"]
+    used = {source for sources in directives.values() for source in sources}
+    assert used <= CSP_SOURCES, f"unexpected sources: {used - CSP_SOURCES}"
+
+    fetched = []  # another origin (the watch allows loopback hosts, so it can be served here)
+
+    def serve_foreign(route) -> None:
+        fetched.append(route.request.url)
+        route.fulfill(status=200, body="window.__foreign = true", content_type="text/javascript")
+
+    page.route(FOREIGN, serve_foreign)
+    result = page.evaluate(INJECT, FOREIGN)
+    print(f"\nCSP violations: {result['seen']}")
+    assert not (result["inline"] or result["data"] or result["handler"]), result
+    blocked = " ".join(result["seen"])
+    assert "script-src-elem inline" in blocked and "script-src-attr inline" in blocked
+    assert "script-src-elem data" in blocked
+    assert f"script-src-elem {FOREIGN}" in blocked
+    assert not fetched and not page.evaluate("window.__foreign === true")
+
+    start = _stage(page)["iterations"]
+    assert _moves(page, 0, 100)["iterations"] >= start + 100
+    before = _model(page)
+    assert _pretrain(page)["reached_target"]
+    assert _model(page)["weights"] != before["weights"]
+    assert _state(page) == "ready" and _alert(page) == ""
+
+
+HTML_SINKS = (
+    "innerHTML",
+    "outerHTML",
+    "insertAdjacentHTML",
+    "document.write",
+    "createContextualFragment",
+)
+
+
+def test_page_code_never_parses_text_as_html():
+    """The one thing the CSP cannot stop: PyScript itself runs any <script type="py"> that
+    appears in the page, inline code included. So no page or worker module may turn text into
+    HTML (only textContent and DOM calls), or a crafted file name or link could run Python."""
+    files = [
+        *(ROOT / "static" / "app").glob("*.py"),
+        *(ROOT / "static" / "app").glob("*.js"),
+        *(ROOT / "static" / "worker").glob("*.py"),
+        ROOT / "index.html",
+    ]
+    assert len(files) > 10
+    found = [
+        f"{path.relative_to(ROOT)}: {sink}"
+        for path in files
+        for sink in HTML_SINKS
+        if sink in path.read_text()
+    ]
+    assert not found, found
+
+
+# --- divergence ----------------------------------------------------------------------------------
+
+
+def test_live_divergence_alerts_keeps_last_good_weights_and_recovers(app_page, base_url_app):
+    """On the deep network at learning rate 1, live training soon trips the guard: the alert
+    names the rate and suggests a lower one; the weights are exactly those before the rejected
+    step (finite, within the limit) and stay so; pointer moves still move the target and the
+    circle. After a lower rate (1e-4) and Reset, the same moves make it learn (grid error down
+    at least 10x) with no new alert."""
+    page = app_page
+    _open(page, base_url_app, worker=False)
+    page.uncheck("#replay")  # only moves train: each step is one move we make
+    _type(page, "#layers", DEEP)
+    page.wait_for_selector(f"#network[data-layers='{DEEP}']", state="attached")
+    _type(page, "#learning-rate-text", "1")
+    assert _alert(page) == "" and _model(page)["params"]["learning_rate"] == 1
+
+    good, alert, k = _model(page), "", 0
+    while not alert and k < 50:  # one move at a time, remembering the weights before each
+        _moves(page, k, 1)
+        k += 1
+        alert = _alert(page)
+        if not alert:
+            good = _model(page)
+    print(f"\ndiverged at move {k}: {alert}")
+    assert "learning rate 1" in alert and "lower learning rate" in alert
+    kept = _model(page)
+    assert kept == good  # the rejected step changed nothing
+    _assert_finite_within_limits(kept)
+
+    frozen = _stage(page)
+    after = _moves(page, 100, 20)
+    assert _model(page) == kept and after["iterations"] == frozen["iterations"]
+    assert (after["tx"], after["ty"]) != (frozen["tx"], frozen["ty"])
+    assert (after["cx"], after["cy"]) != (frozen["cx"], frozen["cy"])
+    assert math.isfinite(after["cx"]) and math.isfinite(after["cy"])
+    assert _state(page) == "ready"
+
+    _type(page, "#learning-rate-text", "0.0001")
+    page.click("#reset")
+    assert _alert(page) == ""
+    fresh = _model(page)
+    learned = _moves(page, 0, 1000)
+    trained = _model(page)
+    print(
+        f"grid error after Reset {_grid_error(fresh):.3g}, "
+        f"after 1000 moves {_grid_error(trained):.3g}"
+    )
+    assert _alert(page) == "" and learned["iterations"] >= 1000
+    assert _grid_error(trained) < _grid_error(fresh) / 10
+
+
+def test_pretraining_divergence_alerts_keeps_weights_and_recovers(app_page, base_url_app):
+    """Per-sample pre-training of the deep network at learning rate 1 diverges in the worker: the
+    alert names the rate and suggests a lower one, the live weights are those from before the
+    run (finite), and the page keeps running (moves move the circle). With 1e-4 and Reset, the
+    next pre-training (same worker) succeeds and cuts the grid error at least 100x."""
+    page = app_page
+    _open(page, base_url_app)
+    _type(page, "#layers", DEEP)
+    page.wait_for_selector(f"#network[data-layers='{DEEP}']", state="attached")
+    _type(page, "#learning-rate-text", "1")
+    page.uncheck("#backprop")  # live moves must not train (nor diverge) at this rate
+    before = _model(page)
+    page.select_option("#pretrain-method", "live")
+    page.fill("#epochs", "50")
+    page.fill("#target-error", "")
+    page.click("#pretrain-start")
+    alert = _wait_alert(page, RUN_TIMEOUT_MS)
+    page.wait_for_selector("body[data-state=ready]", state="attached")
+    print(f"\n{alert}")
+    assert "learning rate 1" in alert and "lower learning rate" in alert
+    assert "kept its weights" in alert
+    assert _model(page) == before
+    _assert_finite_within_limits(before)
+
+    frozen = _stage(page)
+    after = _moves(page, 0, 20)
+    assert (after["cx"], after["cy"]) != (frozen["cx"], frozen["cy"])
+    assert page.evaluate("document.getElementById('pretrain').dataset.worker") == "ready"
+
+    _type(page, "#learning-rate-text", "0.0001")
+    page.check("#backprop")
+    page.click("#reset")
+    fresh = _model(page)
+    summary = _pretrain(page, method="live", epochs=20, target="")
+    trained = _model(page)
+    print(
+        f"pre-training at 1e-4: grid error {_grid_error(fresh):.3g} -> "
+        f"{_grid_error(trained):.3g} ({summary['epochs_done']} epochs)"
+    )
+    assert not summary["diverged"] and summary["epochs_done"] == 20
+    assert _grid_error(trained) < _grid_error(fresh) / 100
+
+
+# --- worker failures -----------------------------------------------------------------------------
+
+
+def test_worker_crash_mid_run_alerts_at_once_and_a_fresh_worker_trains(
+    app_page, watch, base_url_app
+):
+    """An uncaught error inside the running worker is reported at once (not after the silence
+    watchdog): an alert names it, the run ends, the live weights are kept and the worker is
+    dropped; the next pre-training starts a fresh worker that succeeds."""
+    page = app_page
+    watch.allow_console_error("ErrorEvent")  # the worker's own report of the uncaught error
+    _hooked_worker(page)
+    _open(page, base_url_app)
+    before = _model(page)
+    _start_long_run(page)
+    page.evaluate("window.nnPretrain.worker.postMessage('test:throw')")
+    alert = _wait_alert(page, 4_000)  # the watchdog would take 5 s
+    print(f"\n{alert}")
+    assert "crashed on purpose" in alert and "kept its weights" in alert
+    assert _state(page) == "ready"
+    assert page.evaluate("document.getElementById('pretrain').dataset.worker") == "none"
+    assert _model(page) == before
+    page.unroute(WORKER_GLOB)
+    assert _pretrain(page)["reached_target"]
+    assert _model(page)["weights"] != before["weights"]
+
+
+@pytest.mark.parametrize("failure", ["hang", "close"])
+def test_worker_that_hangs_or_closes_mid_run_is_replaced(app_page, base_url_app, failure):
+    """A worker stuck in a computation, or one that ends itself, mid-run goes silent: the
+    watchdog reports it in an alert, the page never stops animating, the live weights are kept,
+    and the next pre-training starts a fresh worker that succeeds."""
+    page = app_page
+    _hooked_worker(page)
+    _open(page, base_url_app)
+    before = _model(page)
+    _start_long_run(page)
+    page.evaluate(f"window.nnPretrain.worker.postMessage('test:{failure}')")
+    frames = page.evaluate("nnStats.frames")
+    alert = _wait_alert(page, 15_000)
+    print(f"\n{failure}: {alert}")
+    assert "stopped answering" in alert and "kept its weights" in alert
+    assert page.evaluate("nnStats.frames") > frames + 60  # the main thread kept drawing
+    assert _state(page) == "ready" and _model(page) == before
+    page.unroute(WORKER_GLOB)
+    assert _pretrain(page)["reached_target"]
+
+
+def test_worker_that_cannot_start_alerts_promptly_and_the_next_one_works(
+    app_page, watch, base_url_app
+):
+    """With the worker script missing (404), the page still becomes ready and learns, the failed
+    start is reported in an alert within seconds (not after the 60 s start timeout), and so is a
+    Pre-train press, with the live weights kept; once the script is back, Pre-train starts a
+    fresh worker that succeeds."""
+    page = app_page
+    watch.allow_console_error("404")
+    watch.allow_console_error("PythonError")  # PyScript logs what running the 404 page raised
+    page.route(WORKER_GLOB, lambda route: route.fulfill(status=404, body="not found"))
+    _open(page, base_url_app, worker=False)
+    alert = _wait_alert(page, 30_000)
+    print(f"\nat load: {alert}")
+    assert "could not start" in alert
+    assert _moves(page, 0, 50)["iterations"] >= 50  # the live network is unaffected
+    page.uncheck("#backprop")  # (a settings change also clears the alert)
+    before = _model(page)
+    page.click("#pretrain-start")
+    alert = _wait_alert(page, 30_000)
+    page.wait_for_selector("body[data-state=ready]", state="attached")
+    assert "could not start" in alert and "kept its weights" in alert
+    assert _model(page) == before
+    page.unroute(WORKER_GLOB)
+    assert _pretrain(page)["reached_target"]
+    assert _model(page)["weights"] != before["weights"]
