@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from pyodide.ffi import create_once_callable, create_proxy, to_js
-from pyscript import document, window
+from download import download
+from pyodide.ffi import create_proxy
+from pyscript import document
 
 from nn import NNError
 
@@ -75,16 +76,8 @@ class ModelFiles:
     def export(self) -> None:
         """Download the live network (a Blob behind a temporary ``<a download>``)."""
         text = json.dumps(self.app.export_model(), allow_nan=False) + "\n"
-        options = to_js({"type": "application/json"}, dict_converter=window.Object.fromEntries)
-        blob = window.Blob.new(to_js([text]), options)
-        link = document.createElement("a")
-        link.href = url = window.URL.createObjectURL(blob)
-        link.download = name = self.filename()
-        self.body.appendChild(link)
-        link.click()
-        link.remove()
-        # Revoked later: the download reads the blob after this handler returns.
-        window.setTimeout(create_once_callable(lambda: window.URL.revokeObjectURL(url)), 10_000)
+        name = self.filename()
+        download(text, name)
         self.app.say(f"Exported the network as {name} (layers, settings, weights and biases).")
 
     # --- import ----------------------------------------------------------------------------------

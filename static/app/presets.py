@@ -5,8 +5,6 @@ optimizer, normalization, dropout) and says in one sentence what to watch for. P
 browser imports): ``share.py`` shows them in the ``#preset`` select and puts the chosen one in the
 shared link; the values go through ``Settings.check`` like any other.
 
-(``settings.PRESETS`` is something else: the layer shortcuts under the Layers box.)
-
 Usage::
 
     preset = PRESETS["deep"]

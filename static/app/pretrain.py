@@ -36,19 +36,11 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
+from dataset_panel import DatasetPanel, read_int
 from pyodide.ffi import create_once_callable, create_proxy, to_js
 from pyscript import PyWorker, config, document, window
 
-from nn import (
-    NNError,
-    dataset_from_points,
-    dump_json,
-    parse_csv,
-    parse_json,
-    recommended_training,
-    schema,
-)
+from nn import NNError, recommended_training, schema
 from nn.validation import check_real
 
 __all__ = ["Pretrain", "setup"]
@@ -58,12 +50,6 @@ PROGRESS_INTERVAL_S = 0.1  # worker -> main progress messages: at most 10 per se
 CANCEL_ACK_S = 0.5  # a worker that has not stopped by then is terminated and replaced
 START_TIMEOUT_S = 60.0  # cold start of a worker: runtime, numpy, nn, warm-up
 SILENCE_S = 5.0  # a running worker silent for this long is considered dead
-# Samples the page generates, records or imports: a 100,000-sample train message is ~8 MB of JSON,
-# built on the main thread (about 0.3 s); more would stall the page.
-MAX_SAMPLES = 100_000
-# Generated and recorded points are rounded to 1e-6 (a thousandth of a pixel): it halves the
-# time the main thread spends writing them as JSON.
-DECIMALS = 6
 
 
 def worker_config() -> tuple[object, str, str]:
@@ -123,21 +109,19 @@ class Pretrain:
         self.next_id = 1
         self.cancelled: dict[int, float] = {}  # run id -> time the cancel was sent
         self.last_heard = 0.0
-        self.recorded: list[tuple[float, float]] = []
-        self.imported: tuple[np.ndarray, np.ndarray] | None = None
-        self.recording = False
         self._hooks = window.Object.new()
         window.nnPretrain = self._hooks
         self._proxies = []
+        self.datasets = DatasetPanel(app, self.el, self.say, self._guard)
         self._on_message = self._proxy(self._message)
         self._on_error = self._proxy(self._worker_error)
         self._on_tick = self._proxy(lambda: self._guard(self._tick))
         for name, event, handler in (
             ("pretrain-start", "click", self.start),
             ("pretrain-cancel", "click", self.cancel),
-            ("record-toggle", "click", self.toggle_recording),
-            ("dataset-export", "click", self.export_dataset),
-            ("dataset-import", "change", self.import_dataset),
+            ("record-toggle", "click", self.datasets.toggle_recording),
+            ("dataset-export", "click", self.datasets.export),
+            ("dataset-import", "change", self.datasets.import_file),
             ("pretrain-method", "change", self._method_changed),
         ):
             self.el[name].addEventListener(event, self._proxy(lambda e, h=handler: self._guard(h)))
@@ -326,10 +310,10 @@ class Pretrain:
     def start(self) -> None:
         if self.run is not None:
             return
-        epochs = self._int("epochs", "Epochs", 1, schema.MAX_EPOCHS)
-        batch_size = self._int("batch-size", "Batch size", 1, schema.MAX_BATCH_SIZE)
+        epochs = read_int(self.el["epochs"], "Epochs", 1, schema.MAX_EPOCHS)
+        batch_size = read_int(self.el["batch-size"], "Batch size", 1, schema.MAX_BATCH_SIZE)
         target_error = self._target_error()
-        inputs, targets = self.dataset()
+        inputs, targets = self.datasets.current()
         model = self.app.export_model()
         if self.el["pretrain-method"].value == "fast":
             fast = self._recommended()
@@ -424,80 +408,6 @@ class Pretrain:
             "samples/s. The network now has the trained weights."
         )
 
-    # --- datasets --------------------------------------------------------------------------------
-
-    def dataset(self) -> tuple[np.ndarray, np.ndarray]:
-        """The dataset the panel's source names, as ``inputs, targets`` (N, 2) arrays."""
-        source = self.el["dataset-source"].value
-        if source == "recorded":
-            if not self.recorded:
-                raise NNError(
-                    "No recorded moves yet: press Record my moves, move over the "
-                    "canvas, then pre-train."
-                )
-            return dataset_from_points(np.round(self.recorded, DECIMALS))
-        if source == "imported":
-            if self.imported is None:
-                raise NNError("No dataset imported yet: choose a file with Import dataset.")
-            return self.imported
-        n = self._int("dataset-size", "Samples", 1, MAX_SAMPLES)
-        width, height = self.app.canvas_size()
-        rng = np.random.default_rng(self.app.settings.seed)
-        pixels = rng.uniform((0.0, 0.0), (width, height), size=(n, 2))  # (n, 2) CSS px
-        inputs, _ = dataset_from_points(pixels, width, height, self.app.settings.normalization)
-        return dataset_from_points(np.round(inputs, DECIMALS))
-
-    def toggle_recording(self) -> None:
-        self.recording = not self.recording
-        button = self.el["record-toggle"]
-        button.setAttribute("aria-pressed", "true" if self.recording else "false")
-        self.app.trainer.recorder = self._record if self.recording else None
-        if self.recording:
-            self.recorded.clear()
-            button.textContent = "Stop recording"
-            self.say("Recording: move over the canvas.")
-        else:
-            button.textContent = "Record my moves"
-            self.el["dataset-source"].value = "recorded"
-            self.say(f"Recorded {len(self.recorded):,} moves.")
-
-    def _record(self, x: float, y: float) -> None:
-        if len(self.recorded) < MAX_SAMPLES:
-            self.recorded.append((x, y))
-
-    def export_dataset(self) -> None:
-        inputs, targets = self.dataset()
-        options = to_js({"type": "application/json"}, dict_converter=window.Object.fromEntries)
-        blob = window.Blob.new(to_js([dump_json(inputs, targets)]), options)
-        link = document.createElement("a")
-        link.href = url = window.URL.createObjectURL(blob)
-        link.download = "nn-dataset.json"
-        link.click()
-        # Revoked later: the download reads the blob after this handler returns.
-        window.setTimeout(create_once_callable(lambda: window.URL.revokeObjectURL(url)), 10_000)
-        self.say(f"Exported {len(inputs):,} samples as nn-dataset.json.")
-
-    def import_dataset(self) -> None:
-        files = self.el["dataset-import"].files
-        if files.length:
-            file = files.item(0)
-            file.text().then(
-                create_once_callable(lambda text: self._guard(self._parse, file.name, text))
-            )
-
-    def _parse(self, name: str, text: str) -> None:
-        self.el["dataset-import"].value = ""
-        parse = parse_csv if name.lower().endswith(".csv") else parse_json
-        try:
-            inputs, targets = parse(text, 2, 2)
-            if len(inputs) > MAX_SAMPLES:
-                raise NNError(f"it has {len(inputs):,} samples; the page takes {MAX_SAMPLES:,}")
-        except NNError as exc:
-            raise NNError(f"The dataset {name!r} was not imported: {exc}") from None
-        self.imported = inputs, targets
-        self.el["dataset-source"].value = "imported"
-        self.say(f"Imported {len(self.imported[0]):,} samples from {name}.")
-
     # --- form ------------------------------------------------------------------------------------
 
     def _recommended(self) -> dict:
@@ -526,15 +436,6 @@ class Pretrain:
             ) from None
         control.removeAttribute("aria-invalid")
         return value
-
-    def _int(self, name: str, label: str, low: int, high: int) -> int:
-        control = self.el[name]
-        text = str(control.value).strip()
-        if not text.isdigit() or not low <= int(text) <= high:
-            control.setAttribute("aria-invalid", "true")
-            raise NNError(f"{label} must be a whole number from {low:,} to {high:,}; got {text!r}.")
-        control.removeAttribute("aria-invalid")
-        return int(text)
 
 
 def _shape(params: dict) -> tuple:

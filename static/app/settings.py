@@ -27,7 +27,6 @@ __all__ = [
     "LR_MAX",
     "LR_MIN",
     "NORMALIZATIONS",
-    "PRESETS",
     "Settings",
     "parse_layers",
     "parse_learning_rate",
@@ -44,12 +43,6 @@ IO_SIZE = 2
 # A page-sized network: the view and the live loop stay readable and smooth below these.
 MAX_PAGE_LAYERS = 12
 MAX_PAGE_NEURONS = 32
-PRESETS = {
-    "2-2-2": (2, 2, 2),
-    "2-6-2": (2, 6, 2),
-    "2-6-6-6-2": (2, 6, 6, 6, 2),
-    "deep": (2, 6, 6, 6, 6, 6, 6, 6, 2),
-}
 
 
 @dataclass(frozen=True)
