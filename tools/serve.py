@@ -66,7 +66,6 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     """Static files with strict paths, fixed MIME types and a nosniff header."""
 
     server_version = "nn-serve"
-    sys_version = ""
     extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         **MIME_TYPES,
@@ -102,6 +101,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def list_directory(self, path):
         self.send_error(404, "Not found")
         return None
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def end_headers(self) -> None:
         self.send_header("X-Content-Type-Options", "nosniff")

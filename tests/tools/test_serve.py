@@ -55,6 +55,7 @@ def test_serves_index_and_files_with_nosniff(server):
     resp, data = request(server, "GET", "/")
     assert resp.status == 200 and b"<title>t</title>" in data
     assert resp.getheader("X-Content-Type-Options") == "nosniff"
+    assert resp.getheader("Server") == "nn-serve"  # no Python version advertised
 
 
 @pytest.mark.parametrize(
