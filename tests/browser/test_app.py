@@ -7,7 +7,6 @@ data-circle-x/-y, data-iterations, data-error; ``#network[data-layers]``; errors
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 import tomllib
@@ -15,50 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import wait_ready
+from .helpers import ALERT, STAGE, distance, lissajous, model, open_app, stage, sweep
 
 ROOT = Path(__file__).resolve().parents[2]
-NEXT_FRAME = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
-STAGE = """(() => {
-  const d = document.getElementById('stage').dataset;
-  return {tx: +d.targetX, ty: +d.targetY, cx: +d.circleX, cy: +d.circleY,
-          iterations: +d.iterations, error: d.error};
-})()"""
-ALERT = """Array.from(document.querySelectorAll('[role=alert]'))
-  .filter(e => !e.closest('[hidden]')).map(e => e.textContent.trim()).join(' | ')"""
-
-
-def stage(page) -> dict:
-    page.evaluate(NEXT_FRAME)  # data-* are written by the animation frame after the move
-    return page.evaluate(STAGE)
-
-
-def distance(d: dict) -> float:
-    return math.hypot(d["tx"] - d["cx"], d["ty"] - d["cy"])
-
-
-def model(page) -> dict:
-    return json.loads(page.evaluate("window.nnApp.exportModel()"))
-
-
-def open_app(page, url) -> dict:
-    page.goto(url)
-    wait_ready(page)
-    return page.locator("#stage").bounding_box()
-
-
-def lissajous(box: dict, k: int) -> tuple[float, float]:
-    """Point k of a smooth path that sweeps most of the canvas."""
-    a = k / 25
-    return (
-        box["x"] + box["width"] * (0.5 + 0.42 * math.cos(a)),
-        box["y"] + box["height"] * (0.5 + 0.42 * math.sin(1.37 * a)),
-    )
-
-
-def sweep(page, box: dict, moves: int, start: int = 0) -> None:
-    for k in range(start, start + moves):
-        page.mouse.move(*lissajous(box, k))
 
 
 def test_pointer_path_makes_the_circle_converge(app_page, base_url_app):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import wait_ready
-from .test_app import ALERT, distance, model, open_app, stage, sweep
+from .helpers import ALERT, distance, model, open_app, stage, sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = "document.getElementById('network').dataset.layers"

@@ -14,7 +14,6 @@ test hook appended, or a 404) and through the app's own hooks; the product code 
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -22,38 +21,25 @@ import pytest
 
 from nn import Network
 
-from .conftest import ROOT, wait_ready
+from .conftest import ROOT
+from .helpers import (
+    RUN_TIMEOUT_MS,
+    alert_text,
+    model,
+    move_pointer,
+    open_with_worker,
+    pretrain_generated,
+    read_stage,
+)
 
-WORKER_READY_MS = 90_000
-RUN_TIMEOUT_MS = 120_000
 DEEP = "2-6-6-6-6-6-6-6-2"
 WORKER_GLOB = "**/static/worker/worker.py"
 # Allowed sources: this origin, plus what Pyodide and PyScript need (see index.html's comment).
 FOREIGN = "http://localhost:9/evil.js"  # not this page's origin (host and port differ)
 CSP_SOURCES = {"'self'", "'none'", "'unsafe-eval'", "'wasm-unsafe-eval'", "blob:"}
 
-ALERT = """Array.from(document.querySelectorAll('[role=alert]'))
-  .filter(e => !e.closest('[hidden]')).map(e => e.textContent.trim()).join(' | ')"""
-STAGE = """() => {
-  const d = document.getElementById('stage').dataset;
-  return {tx: +d.targetX, ty: +d.targetY, cx: +d.circleX, cy: +d.circleY,
-          iterations: +d.iterations};
-}"""
 # Pointer moves along a path sweeping the canvas, dispatched in the page (a real PointerEvent on
 # the canvas, as the browser sends it), yielding to the animation frame every `batch` moves.
-MOVES = """async ([start, count, batch]) => {
-  const canvas = document.getElementById('stage');
-  const frame = () => new Promise(done => requestAnimationFrame(done));
-  for (let k = start; k < start + count; k++) {
-    const box = canvas.getBoundingClientRect(), a = k / 25;
-    canvas.dispatchEvent(new PointerEvent('pointermove', {
-      bubbles: true, pointerType: 'mouse',
-      clientX: box.left + box.width * (0.5 + 0.42 * Math.cos(a)),
-      clientY: box.top + box.height * (0.5 + 0.42 * Math.sin(1.37 * a))}));
-    if ((k - start + 1) % batch === 0) await frame();
-  }
-  await frame(); await frame();  // data-* on #stage are written by the next animation frame
-}"""
 # A test hook appended to the worker script: special messages make the worker fail on purpose.
 WORKER_HOOK = """
 
@@ -87,41 +73,9 @@ xworker.onmessage = _test_hook
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _open(page, url: str, *, worker: bool = True) -> None:
-    page.set_viewport_size({"width": 1280, "height": 1000})
-    page.goto(url)
-    wait_ready(page)
-    if worker:
-        _wait_worker(page)
-
-
-def _wait_worker(page) -> None:
-    page.wait_for_selector(
-        "#pretrain[data-worker=ready]", state="attached", timeout=WORKER_READY_MS
-    )
-
-
-def _alert(page) -> str:
-    return page.evaluate(ALERT)
-
-
 def _wait_alert(page, timeout: int = 10_000) -> str:
     page.wait_for_selector("#alert:not([hidden])", state="attached", timeout=timeout)
-    return _alert(page)
-
-
-def _model(page) -> dict:
-    return json.loads(page.evaluate("window.nnApp.exportModel()"))
-
-
-def _stage(page) -> dict:
-    return page.evaluate(STAGE)
-
-
-def _moves(page, start: int, count: int, batch: int = 50) -> dict:
-    """``count`` pointer moves from point ``start`` of the path; returns #stage's data."""
-    page.evaluate(MOVES, [start, count, batch])
-    return _stage(page)
+    return alert_text(page)
 
 
 def _type(page, selector: str, value: str) -> None:
@@ -146,24 +100,6 @@ def _assert_finite_within_limits(model: dict) -> None:
         [np.ravel(w) for w in model["weights"]] + [np.ravel(b) for b in model["biases"]]
     )
     assert np.isfinite(values).all() and np.abs(values).max() <= 1e4
-
-
-def _pretrain(page, *, method="fast", epochs=300, target="1e-4") -> dict:
-    """Run a pre-training on 1000 generated points; return its summary (fails on an alert)."""
-    page.select_option("#dataset-source", "generated")
-    page.select_option("#pretrain-method", method)
-    page.fill("#dataset-size", "1000")
-    page.fill("#epochs", str(epochs))
-    page.fill("#target-error", target)
-    page.evaluate("delete document.getElementById('pretrain').dataset.lastRun")
-    page.click("#pretrain-start")
-    page.wait_for_selector(
-        "#pretrain[data-last-run], #alert:not([hidden])", state="attached", timeout=RUN_TIMEOUT_MS
-    )
-    text = page.evaluate("document.getElementById('pretrain').dataset.lastRun || ''")
-    assert text, f"the pre-training ended without a result: {_alert(page)!r}"
-    page.wait_for_selector("body[data-state=ready]", state="attached")
-    return json.loads(text)
 
 
 def _start_long_run(page) -> None:
@@ -221,7 +157,7 @@ def test_csp_blocks_injected_scripts_while_app_and_worker_work(app_page, watch, 
     dev server and from the `make site` build alike."""
     page = app_page
     watch.allow_console_error("Content Security Policy")  # the refusals, logged by the browser
-    _open(page, request.getfixturevalue(server))
+    open_with_worker(page, request.getfixturevalue(server))
     tag, equiv, policy = page.evaluate(
         "() => { const m = document.head.firstElementChild;"
         " return [m.tagName, m.httpEquiv, m.content]; }"
@@ -251,12 +187,12 @@ def test_csp_blocks_injected_scripts_while_app_and_worker_work(app_page, watch, 
     assert f"script-src-elem {FOREIGN}" in blocked
     assert not fetched and not page.evaluate("window.__foreign === true")
 
-    start = _stage(page)["iterations"]
-    assert _moves(page, 0, 100)["iterations"] >= start + 100
-    before = _model(page)
-    assert _pretrain(page)["reached_target"]
-    assert _model(page)["weights"] != before["weights"]
-    assert _state(page) == "ready" and _alert(page) == ""
+    start = read_stage(page)["iterations"]
+    assert move_pointer(page, 0, 100)["iterations"] >= start + 100
+    before = model(page)
+    assert pretrain_generated(page)["reached_target"]
+    assert model(page)["weights"] != before["weights"]
+    assert _state(page) == "ready" and alert_text(page) == ""
 
 
 HTML_SINKS = (
@@ -298,29 +234,29 @@ def test_live_divergence_alerts_keeps_last_good_weights_and_recovers(app_page, b
     circle. After a lower rate (1e-4) and Reset, the same moves make it learn (grid error down
     at least 10x) with no new alert."""
     page = app_page
-    _open(page, base_url_app, worker=False)
+    open_with_worker(page, base_url_app, worker=False)
     page.uncheck("#replay")  # only moves train: each step is one move we make
     _type(page, "#layers", DEEP)
     page.wait_for_selector(f"#network[data-layers='{DEEP}']", state="attached")
     _type(page, "#learning-rate-text", "1")
-    assert _alert(page) == "" and _model(page)["params"]["learning_rate"] == 1
+    assert alert_text(page) == "" and model(page)["params"]["learning_rate"] == 1
 
-    good, alert, k = _model(page), "", 0
+    good, alert, k = model(page), "", 0
     while not alert and k < 50:  # one move at a time, remembering the weights before each
-        _moves(page, k, 1)
+        move_pointer(page, k, 1)
         k += 1
-        alert = _alert(page)
+        alert = alert_text(page)
         if not alert:
-            good = _model(page)
+            good = model(page)
     print(f"\ndiverged at move {k}: {alert}")
     assert "learning rate 1" in alert and "lower learning rate" in alert
-    kept = _model(page)
+    kept = model(page)
     assert kept == good  # the rejected step changed nothing
     _assert_finite_within_limits(kept)
 
-    frozen = _stage(page)
-    after = _moves(page, 100, 20)
-    assert _model(page) == kept and after["iterations"] == frozen["iterations"]
+    frozen = read_stage(page)
+    after = move_pointer(page, 100, 20)
+    assert model(page) == kept and after["iterations"] == frozen["iterations"]
     assert (after["tx"], after["ty"]) != (frozen["tx"], frozen["ty"])
     assert (after["cx"], after["cy"]) != (frozen["cx"], frozen["cy"])
     assert math.isfinite(after["cx"]) and math.isfinite(after["cy"])
@@ -328,15 +264,15 @@ def test_live_divergence_alerts_keeps_last_good_weights_and_recovers(app_page, b
 
     _type(page, "#learning-rate-text", "0.0001")
     page.click("#reset")
-    assert _alert(page) == ""
-    fresh = _model(page)
-    learned = _moves(page, 0, 1000)
-    trained = _model(page)
+    assert alert_text(page) == ""
+    fresh = model(page)
+    learned = move_pointer(page, 0, 1000)
+    trained = model(page)
     print(
         f"grid error after Reset {_grid_error(fresh):.3g}, "
         f"after 1000 moves {_grid_error(trained):.3g}"
     )
-    assert _alert(page) == "" and learned["iterations"] >= 1000
+    assert alert_text(page) == "" and learned["iterations"] >= 1000
     assert _grid_error(trained) < _grid_error(fresh) / 10
 
 
@@ -346,12 +282,12 @@ def test_pretraining_divergence_alerts_keeps_weights_and_recovers(app_page, base
     run (finite), and the page keeps running (moves move the circle). With 1e-4 and Reset, the
     next pre-training (same worker) succeeds and cuts the grid error at least 100x."""
     page = app_page
-    _open(page, base_url_app)
+    open_with_worker(page, base_url_app)
     _type(page, "#layers", DEEP)
     page.wait_for_selector(f"#network[data-layers='{DEEP}']", state="attached")
     _type(page, "#learning-rate-text", "1")
     page.uncheck("#backprop")  # live moves must not train (nor diverge) at this rate
-    before = _model(page)
+    before = model(page)
     page.select_option("#pretrain-method", "live")
     page.fill("#epochs", "50")
     page.fill("#target-error", "")
@@ -361,20 +297,20 @@ def test_pretraining_divergence_alerts_keeps_weights_and_recovers(app_page, base
     print(f"\n{alert}")
     assert "learning rate 1" in alert and "lower learning rate" in alert
     assert "kept its weights" in alert
-    assert _model(page) == before
+    assert model(page) == before
     _assert_finite_within_limits(before)
 
-    frozen = _stage(page)
-    after = _moves(page, 0, 20)
+    frozen = read_stage(page)
+    after = move_pointer(page, 0, 20)
     assert (after["cx"], after["cy"]) != (frozen["cx"], frozen["cy"])
     assert page.evaluate("document.getElementById('pretrain').dataset.worker") == "ready"
 
     _type(page, "#learning-rate-text", "0.0001")
     page.check("#backprop")
     page.click("#reset")
-    fresh = _model(page)
-    summary = _pretrain(page, method="live", epochs=20, target="")
-    trained = _model(page)
+    fresh = model(page)
+    summary = pretrain_generated(page, method="live", epochs=20, target="")
+    trained = model(page)
     print(
         f"pre-training at 1e-4: grid error {_grid_error(fresh):.3g} -> "
         f"{_grid_error(trained):.3g} ({summary['epochs_done']} epochs)"
@@ -395,8 +331,8 @@ def test_worker_crash_mid_run_alerts_at_once_and_a_fresh_worker_trains(
     page = app_page
     watch.allow_console_error("ErrorEvent")  # the worker's own report of the uncaught error
     _hooked_worker(page)
-    _open(page, base_url_app)
-    before = _model(page)
+    open_with_worker(page, base_url_app)
+    before = model(page)
     _start_long_run(page)
     page.evaluate("window.nnPretrain.worker.postMessage('test:throw')")
     alert = _wait_alert(page, 4_000)  # the watchdog would take 5 s
@@ -404,10 +340,10 @@ def test_worker_crash_mid_run_alerts_at_once_and_a_fresh_worker_trains(
     assert "crashed on purpose" in alert and "kept its weights" in alert
     assert _state(page) == "ready"
     assert page.evaluate("document.getElementById('pretrain').dataset.worker") == "none"
-    assert _model(page) == before
+    assert model(page) == before
     page.unroute(WORKER_GLOB)
-    assert _pretrain(page)["reached_target"]
-    assert _model(page)["weights"] != before["weights"]
+    assert pretrain_generated(page)["reached_target"]
+    assert model(page)["weights"] != before["weights"]
 
 
 @pytest.mark.parametrize("failure", ["hang", "close"])
@@ -417,8 +353,8 @@ def test_worker_that_hangs_or_closes_mid_run_is_replaced(app_page, base_url_app,
     and the next pre-training starts a fresh worker that succeeds."""
     page = app_page
     _hooked_worker(page)
-    _open(page, base_url_app)
-    before = _model(page)
+    open_with_worker(page, base_url_app)
+    before = model(page)
     _start_long_run(page)
     page.evaluate(f"window.nnPretrain.worker.postMessage('test:{failure}')")
     frames = page.evaluate("nnStats.frames")
@@ -426,9 +362,9 @@ def test_worker_that_hangs_or_closes_mid_run_is_replaced(app_page, base_url_app,
     print(f"\n{failure}: {alert}")
     assert "stopped answering" in alert and "kept its weights" in alert
     assert page.evaluate("nnStats.frames") > frames + 60  # the main thread kept drawing
-    assert _state(page) == "ready" and _model(page) == before
+    assert _state(page) == "ready" and model(page) == before
     page.unroute(WORKER_GLOB)
-    assert _pretrain(page)["reached_target"]
+    assert pretrain_generated(page)["reached_target"]
 
 
 def test_worker_that_cannot_start_alerts_promptly_and_the_next_one_works(
@@ -442,18 +378,18 @@ def test_worker_that_cannot_start_alerts_promptly_and_the_next_one_works(
     watch.allow_console_error("404")
     watch.allow_console_error("PythonError")  # PyScript logs what running the 404 page raised
     page.route(WORKER_GLOB, lambda route: route.fulfill(status=404, body="not found"))
-    _open(page, base_url_app, worker=False)
+    open_with_worker(page, base_url_app, worker=False)
     alert = _wait_alert(page, 30_000)
     print(f"\nat load: {alert}")
     assert "could not start" in alert
-    assert _moves(page, 0, 50)["iterations"] >= 50  # the live network is unaffected
+    assert move_pointer(page, 0, 50)["iterations"] >= 50  # the live network is unaffected
     page.uncheck("#backprop")  # (a settings change also clears the alert)
-    before = _model(page)
+    before = model(page)
     page.click("#pretrain-start")
     alert = _wait_alert(page, 30_000)
     page.wait_for_selector("body[data-state=ready]", state="attached")
     assert "could not start" in alert and "kept its weights" in alert
-    assert _model(page) == before
+    assert model(page) == before
     page.unroute(WORKER_GLOB)
-    assert _pretrain(page)["reached_target"]
-    assert _model(page)["weights"] != before["weights"]
+    assert pretrain_generated(page)["reached_target"]
+    assert model(page)["weights"] != before["weights"]

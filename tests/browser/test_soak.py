@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from .test_reliability import _model, _moves, _open, _pretrain, _stage
+from .helpers import model, move_pointer, open_with_worker, pretrain_generated, read_stage
 
 ROUNDS = 20
 MOVES_PER_ROUND = 5_000  # 20 x 5,000 = 100,000 pointer moves
@@ -31,7 +31,7 @@ def test_long_session_stays_clean_and_bounded(app_page, base_url_app):
     every move is handled, every run imports its result, nothing is logged as an error, the page
     ends ready without an alert, and the wasm heap grows by at most 16 MiB after the first round."""
     page = app_page
-    _open(page, base_url_app)
+    open_with_worker(page, base_url_app)
     started = time.perf_counter()
     events0 = page.evaluate("nnStats.events")
     heap = [page.evaluate(HEAP)]
@@ -39,12 +39,12 @@ def test_long_session_stays_clean_and_bounded(app_page, base_url_app):
     move_seconds = 0.0
     for k in range(ROUNDS):
         t = time.perf_counter()
-        _moves(page, k * MOVES_PER_ROUND, MOVES_PER_ROUND, BATCH)
+        move_pointer(page, k * MOVES_PER_ROUND, MOVES_PER_ROUND, BATCH)
         move_seconds += time.perf_counter() - t
-        before = _model(page)
-        summary = _pretrain(page, method="fast" if k % 2 == 0 else "live", epochs=50)
+        before = model(page)
+        summary = pretrain_generated(page, method="fast" if k % 2 == 0 else "live", epochs=50)
         assert summary["epochs_done"] >= 1 and not summary["diverged"], summary
-        assert _model(page)["weights"] != before["weights"]
+        assert model(page)["weights"] != before["weights"]
         heap.append(page.evaluate(HEAP))
         js_heap.append(page.evaluate(JS_HEAP))
     seconds = time.perf_counter() - started
@@ -53,7 +53,7 @@ def test_long_session_stays_clean_and_bounded(app_page, base_url_app):
     print(
         f"\nsoak: {moves:,} pointer moves and {ROUNDS} pre-training runs in {seconds:.1f} s "
         f"(moves: {move_seconds:.1f} s, {moves / move_seconds:,.0f}/s); "
-        f"{_stage(page)['iterations']:,} iterations on the live network"
+        f"{read_stage(page)['iterations']:,} iterations on the live network"
     )
     print(
         f"wasm heap: {mib[0]:.1f} MiB before, {mib[1]:.1f} MiB after round 1, "

@@ -1,0 +1,127 @@
+"""Helpers shared by the browser tests: open the app, read the canvas and the alert, move the
+pointer, export the live model, run a pre-training.
+
+The page's test contract: ``body[data-state]``; ``#stage`` with ``data-target-x/-y``,
+``data-circle-x/-y``, ``data-iterations`` and ``data-error``; ``role="alert"`` for errors;
+``window.nnApp.exportModel()`` for the live weights; ``#pretrain[data-worker]`` and
+``data-last-run`` for the worker.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from .conftest import wait_ready
+
+WORKER_READY_MS = 90_000
+RUN_TIMEOUT_MS = 120_000
+
+NEXT_FRAME = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+STAGE = """() => {
+  const d = document.getElementById('stage').dataset;
+  return {tx: +d.targetX, ty: +d.targetY, cx: +d.circleX, cy: +d.circleY,
+          iterations: +d.iterations, error: d.error};
+}"""
+ALERT = """Array.from(document.querySelectorAll('[role=alert]'))
+  .filter(e => !e.closest('[hidden]')).map(e => e.textContent.trim()).join(' | ')"""
+# Pointer moves along a path sweeping the canvas, dispatched in the page (a real PointerEvent on
+# the canvas, as the browser sends it), yielding to the animation frame every `batch` moves.
+MOVES = """async ([start, count, batch]) => {
+  const canvas = document.getElementById('stage');
+  const frame = () => new Promise(done => requestAnimationFrame(done));
+  for (let k = start; k < start + count; k++) {
+    const box = canvas.getBoundingClientRect(), a = k / 25;
+    canvas.dispatchEvent(new PointerEvent('pointermove', {
+      bubbles: true, pointerType: 'mouse',
+      clientX: box.left + box.width * (0.5 + 0.42 * Math.cos(a)),
+      clientY: box.top + box.height * (0.5 + 0.42 * Math.sin(1.37 * a))}));
+    if ((k - start + 1) % batch === 0) await frame();
+  }
+  await frame(); await frame();  // data-* on #stage are written by the next animation frame
+}"""
+
+
+def read_stage(page) -> dict:
+    """``#stage``'s data as it is now."""
+    return page.evaluate(STAGE)
+
+
+def stage(page) -> dict:
+    """``#stage``'s data after the next animation frame (which writes it after a move)."""
+    page.evaluate(NEXT_FRAME)
+    return read_stage(page)
+
+
+def distance(d: dict) -> float:
+    return math.hypot(d["tx"] - d["cx"], d["ty"] - d["cy"])
+
+
+def model(page) -> dict:
+    """The live network's export (params, weights, biases)."""
+    return json.loads(page.evaluate("window.nnApp.exportModel()"))
+
+
+def alert_text(page) -> str:
+    return page.evaluate(ALERT)
+
+
+def open_app(page, url) -> dict:
+    """Open the app, wait for ready, return the canvas' bounding box."""
+    page.goto(url)
+    wait_ready(page)
+    return page.locator("#stage").bounding_box()
+
+
+def wait_worker(page) -> None:
+    page.wait_for_selector(
+        "#pretrain[data-worker=ready]", state="attached", timeout=WORKER_READY_MS
+    )
+
+
+def open_with_worker(page, url: str, *, worker: bool = True) -> None:
+    """Open the app in a 1280 x 1000 viewport and (by default) wait for its worker."""
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(url)
+    wait_ready(page)
+    if worker:
+        wait_worker(page)
+
+
+def lissajous(box: dict, k: int) -> tuple[float, float]:
+    """Point k of a smooth path that sweeps most of the canvas."""
+    a = k / 25
+    return (
+        box["x"] + box["width"] * (0.5 + 0.42 * math.cos(a)),
+        box["y"] + box["height"] * (0.5 + 0.42 * math.sin(1.37 * a)),
+    )
+
+
+def sweep(page, box: dict, moves: int, start: int = 0) -> None:
+    """``moves`` real mouse moves along the path, from Playwright."""
+    for k in range(start, start + moves):
+        page.mouse.move(*lissajous(box, k))
+
+
+def move_pointer(page, start: int, count: int, batch: int = 50) -> dict:
+    """``count`` pointer moves from point ``start`` of the path; returns #stage's data."""
+    page.evaluate(MOVES, [start, count, batch])
+    return read_stage(page)
+
+
+def pretrain_generated(page, *, method="fast", epochs=300, target="1e-4") -> dict:
+    """Run a pre-training on 1000 generated points; return its summary (fails on an alert)."""
+    page.select_option("#dataset-source", "generated")
+    page.select_option("#pretrain-method", method)
+    page.fill("#dataset-size", "1000")
+    page.fill("#epochs", str(epochs))
+    page.fill("#target-error", target)
+    page.evaluate("delete document.getElementById('pretrain').dataset.lastRun")
+    page.click("#pretrain-start")
+    page.wait_for_selector(
+        "#pretrain[data-last-run], #alert:not([hidden])", state="attached", timeout=RUN_TIMEOUT_MS
+    )
+    text = page.evaluate("document.getElementById('pretrain').dataset.lastRun || ''")
+    assert text, f"the pre-training ended without a result: {alert_text(page)!r}"
+    page.wait_for_selector("body[data-state=ready]", state="attached")
+    return json.loads(text)
