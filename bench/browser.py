@@ -43,14 +43,7 @@ READY_TIMEOUT_MS = 180_000
 MAIN_STEP = 3  # the loading step static/app/main.py sets first
 DEEP = "2-6-6-6-6-6-6-6-2"
 # The same sizes as the CPython run; inside Pyodide everything takes 2-4x longer.
-FULL = cpython.Sizes(
-    repeats=5,
-    min_seconds=0.25,
-    samples=1000,
-    cap_seconds=60.0,
-    accuracy_repeats=3,
-    baseline_cap_seconds=60.0,
-)
+FULL = cpython.FULL
 QUICK = cpython.Sizes(
     repeats=1,
     min_seconds=0.005,
