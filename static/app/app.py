@@ -1,7 +1,7 @@
 """``App``: the live network, its settings, and the page parts that show it, tied together.
 
-This is the object other page modules talk to (the pre-training panel today, model files and
-shared links later). It never lets a bad value in: ``apply_settings`` and ``import_trained``
+This is the object the other page modules talk to (the pre-training panel, model files, shared
+links). It never lets a bad value in: ``apply_settings`` and ``import_trained``
 validate first and change nothing when they refuse, showing why in the ``role="alert"`` element.
 
 API for other modules (``app`` is passed to ``pretrain.setup(app)``):
@@ -134,10 +134,11 @@ class App:
     def apply_settings(self, new: Settings) -> bool:
         """Switch to ``new``; layers changes rebuild, everything else keeps the weights."""
         old = self.settings
+        rebuild = new.rebuilds(old)
         try:
             new.check()
             params = check_params(new.network_params())
-            if new.rebuilds(old):
+            if rebuild:
                 net = Network(**new.network_params())
             elif (new.activation, new.bias) != (old.activation, old.bias):
                 net = self._rebuilt_keeping_weights(params)
@@ -155,8 +156,8 @@ class App:
         self.clear_alert()
         self._configure_trainer()
         if net is not self.network:
-            self._set_network(net, fresh=new.rebuilds(old))
-        if new.rebuilds(old):
+            self._set_network(net, fresh=rebuild)
+        if rebuild:
             self.say(
                 f"New network {new.layers_text}: {self._describe(net)} drawn from seed "
                 f"{new.seed}. Move the pointer to train it."

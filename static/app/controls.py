@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from pyodide.ffi import create_proxy
+from listeners import Listeners
 from pyscript import document
 from settings import (
     LR_MAX,
@@ -65,28 +65,23 @@ class Controls:
         }
         self.presets = list(document.querySelectorAll("button.preset"))
         el = self.el
-        self._proxies: list[tuple[object, str, object]] = []
-        self._on(el["learning-rate"], "input", self._slide_rate)
-        self._on(el["learning-rate-text"], "change", self._type_rate)
-        self._on(el["layers"], "change", self._type_layers)
-        self._on(el["dropout-p"], "change", self._type_dropout_p)
-        self._on(el["seed"], "change", self._type_seed)
+        self.listeners = Listeners()
+        self.listeners.on(el["learning-rate"], "input", self._slide_rate)
+        self.listeners.on(el["learning-rate-text"], "change", self._type_rate)
+        self.listeners.on(el["layers"], "change", self._type_layers)
+        self.listeners.on(el["dropout-p"], "change", self._type_dropout_p)
+        self.listeners.on(el["seed"], "change", self._type_seed)
         for name in ("activation", "optimizer"):
-            self._on(el[name], "change", self._choice(name))
-        self._on(el["normalization"], "change", self._normalization)
+            self.listeners.on(el[name], "change", self._choice(name))
+        self.listeners.on(el["normalization"], "change", self._normalization)
         for name in ("backprop", "replay", "bias", "dropout"):
-            self._on(el[name], "change", self._checkbox(name))
+            self.listeners.on(el[name], "change", self._checkbox(name))
         for button in self.presets:
-            self._on(button, "click", self._preset)
-        self._on(el["reset"], "click", lambda event: app.reset())
-        self._on(el["pause"], "click", lambda event: app.toggle_pause())
-        self._on(document, "keydown", self._space)
-        self._on(get("controls"), "submit", lambda event: event.preventDefault())  # Enter
-
-    def _on(self, target, event: str, handler: Callable) -> None:
-        proxy = create_proxy(handler)
-        target.addEventListener(event, proxy)
-        self._proxies.append((target, event, proxy))
+            self.listeners.on(button, "click", self._preset)
+        self.listeners.on(el["reset"], "click", lambda event: app.reset())
+        self.listeners.on(el["pause"], "click", lambda event: app.toggle_pause())
+        self.listeners.on(document, "keydown", self._space)
+        self.listeners.on(get("controls"), "submit", lambda event: event.preventDefault())  # Enter
 
     # --- form -> settings ------------------------------------------------------------------------
 
@@ -196,6 +191,4 @@ class Controls:
             control.disabled = locked
 
     def destroy(self) -> None:
-        for target, event, proxy in self._proxies:
-            target.removeEventListener(event, proxy)
-            proxy.destroy()
+        self.listeners.destroy()

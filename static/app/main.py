@@ -71,6 +71,7 @@ def main():
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
+    import pretrain
     import share
     from app import App
     from modelio import ModelFiles
@@ -80,15 +81,7 @@ def main():
     link = share.read_link()  # a shared link's settings, so the network is built once, from them
     app = App(settings=link.settings, stats=Stats())
     hooks = install_hooks(app)
-    hooks += [share.Share(app, link), ModelFiles(app)]  # issue 8: link, presets, model files
-    try:
-        import pretrain  # issue 5: the pre-training panel (static/app/pretrain.py)
-    except ModuleNotFoundError as exc:  # not written yet; any other import error is a bug
-        if exc.name != "pretrain":
-            raise
-        pretrain = None
-    if pretrain is not None:
-        pretrain.setup(app)
+    hooks += [share.Share(app, link), ModelFiles(app), pretrain.setup(app)]
     app.start()
     document.getElementById("loading").hidden = True
     return app, hooks

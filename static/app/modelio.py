@@ -19,7 +19,7 @@ import asyncio
 import json
 
 from download import download
-from pyodide.ffi import create_proxy
+from listeners import Listeners
 from pyscript import document
 
 from nn import NNError
@@ -52,21 +52,16 @@ class ModelFiles:
         self.body = document.body
         self._depth = 0  # dragenter/dragleave nesting, to know when a drag leaves the page
         self._reading: asyncio.Future | None = None  # the file being read, kept alive
-        self._proxies: list[tuple[object, str, object]] = []
-        self._on(self.export_button, "click", lambda event: self.export())
-        self._on(self.picker, "change", self._picked)
+        self.listeners = Listeners()
+        self.listeners.on(self.export_button, "click", lambda event: self.export())
+        self.listeners.on(self.picker, "change", self._picked)
         for name, handler in (
             ("dragenter", self._drag_enter),
             ("dragover", self._drag_over),
             ("dragleave", self._drag_leave),
             ("drop", self._drop),
         ):
-            self._on(document, name, handler)
-
-    def _on(self, target, event: str, handler) -> None:
-        proxy = create_proxy(handler)
-        target.addEventListener(event, proxy)
-        self._proxies.append((target, event, proxy))
+            self.listeners.on(document, name, handler)
 
     # --- export ----------------------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ Usage::
 from __future__ import annotations
 
 import numpy as np
+from listeners import Listeners
 from paths import strongest_paths
-from pyodide.ffi import create_proxy
 from pyscript import document, window
 
 __all__ = ["NetView"]
@@ -78,15 +78,15 @@ class NetView:
         self._key_conn = -1  # index of the connection picked with the C key
         self._paths_text: list[str] = []
         self.width = self.height = 0.0
-        self._listeners = [
-            ("pointermove", create_proxy(self._on_pointer)),
-            ("pointerleave", create_proxy(self._on_leave)),
-            ("keydown", create_proxy(self._on_key)),
-            ("focus", create_proxy(self._on_focus)),
-            ("blur", create_proxy(self._on_leave)),
-        ]
-        for name, proxy in self._listeners:
-            self.canvas.addEventListener(name, proxy)
+        self.listeners = Listeners()
+        for name, handler in (
+            ("pointermove", self._on_pointer),
+            ("pointerleave", self._on_leave),
+            ("keydown", self._on_key),
+            ("focus", self._on_focus),
+            ("blur", self._on_leave),
+        ):
+            self.listeners.on(self.canvas, name, handler)
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -404,6 +404,4 @@ class NetView:
         event.preventDefault()
 
     def destroy(self) -> None:
-        for name, proxy in self._listeners:
-            self.canvas.removeEventListener(name, proxy)
-            proxy.destroy()
+        self.listeners.destroy()

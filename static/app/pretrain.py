@@ -37,6 +37,7 @@ import json
 import time
 
 from dataset_panel import DatasetPanel, read_int
+from listeners import Listeners
 from pyodide.ffi import create_once_callable, create_proxy, to_js
 from pyscript import PyWorker, config, document, window
 
@@ -112,6 +113,7 @@ class Pretrain:
         self._hooks = window.Object.new()
         window.nnPretrain = self._hooks
         self._proxies = []
+        self.listeners = Listeners()
         self.datasets = DatasetPanel(app, self.el, self.say, self._guard)
         self._on_message = self._proxy(self._message)
         self._on_error = self._proxy(self._worker_error)
@@ -124,7 +126,7 @@ class Pretrain:
             ("dataset-import", "change", self.datasets.import_file),
             ("pretrain-method", "change", self._method_changed),
         ):
-            self.el[name].addEventListener(event, self._proxy(lambda e, h=handler: self._guard(h)))
+            self.listeners.on(self.el[name], event, lambda e, h=handler: self._guard(h))
         self._interval = window.setInterval(self._on_tick, 500)
         fast = self._recommended()  # the form starts with the core's recommended settings
         self.el["epochs"].value = str(fast["epochs"])

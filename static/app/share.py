@@ -20,6 +20,7 @@ Usage (main.py)::
 from __future__ import annotations
 
 from linkstate import LinkState, from_fragment, to_fragment
+from listeners import Listeners
 from presets import PRESETS
 from pyodide.ffi import create_proxy
 from pyscript import document, window
@@ -57,10 +58,10 @@ class Share:
         }
         self.preset: str | None = link.preset
         self._fill_presets()
-        self._proxies: list[tuple[object, str, object]] = []
-        self._on(self.el["preset"], "change", self._choose)
-        self._on(self.el["copy-link"], "click", self._copy)
-        self._on(window, "hashchange", self._hash_changed)
+        self.listeners = Listeners()
+        self.listeners.on(self.el["preset"], "change", self._choose)
+        self.listeners.on(self.el["copy-link"], "click", self._copy)
+        self.listeners.on(window, "hashchange", self._hash_changed)
         self._copied = create_proxy(lambda *_: self._copy_done(True))
         self._not_copied = create_proxy(lambda *_: self._copy_done(False))
         self._clear_status = create_proxy(lambda *_: self._status(""))
@@ -72,11 +73,6 @@ class Share:
         self._write(now=bool(str(window.location.hash)))  # tidy a link we were opened with
         if link.problems:
             app.alert(_link_problems(link.problems))
-
-    def _on(self, target, event: str, handler) -> None:
-        proxy = create_proxy(handler)
-        target.addEventListener(event, proxy)
-        self._proxies.append((target, event, proxy))
 
     def _fill_presets(self) -> None:
         select = self.el["preset"]

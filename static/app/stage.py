@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from time import perf_counter
 
+from listeners import Listeners
 from pyodide.ffi import create_proxy
 from pyscript import window
 
@@ -57,13 +58,10 @@ class Stage:
         self.width = self.height = 0.0
         self.target = (0.0, 0.0)
         self._published: list[str] = [""] * 6
-        self._listeners = [
-            ("pointermove", create_proxy(self._on_pointer)),
-            ("pointerdown", create_proxy(self._on_pointer_down)),
-            ("keydown", create_proxy(self._on_key)),
-        ]
-        for name, proxy in self._listeners:
-            canvas.addEventListener(name, proxy)
+        self.listeners = Listeners()
+        self.listeners.on(canvas, "pointermove", self._on_pointer)
+        self.listeners.on(canvas, "pointerdown", self._on_pointer_down)
+        self.listeners.on(canvas, "keydown", self._on_key)
         self._resize_proxy = create_proxy(self._on_resize)
         self._observer = window.ResizeObserver.new(self._resize_proxy)
         self._observer.observe(canvas)
@@ -189,7 +187,5 @@ class Stage:
 
     def destroy(self) -> None:
         self._observer.disconnect()
-        for name, proxy in self._listeners:
-            self.canvas.removeEventListener(name, proxy)
-            proxy.destroy()
+        self.listeners.destroy()
         self._resize_proxy.destroy()

@@ -77,10 +77,9 @@ class Trainer:
         """Derive ``network = pixel * scale + offset`` (per axis) from the core's definition;
         ``target`` is the pointer in CSS px (default: the centre)."""
         corners = from_pixels([[0.0, 0.0], [width, height]], width, height, factor)  # (2, 2)
-        self._scale = (corners[1] - corners[0]) / np.array([width, height])  # (2,)
-        self._offset = corners[0]
-        self._kx, self._ky = float(self._scale[0]), float(self._scale[1])
-        self._ox, self._oy = float(self._offset[0]), float(self._offset[1])
+        scale = (corners[1] - corners[0]) / np.array([width, height])  # (2,)
+        self._kx, self._ky = float(scale[0]), float(scale[1])
+        self._ox, self._oy = float(corners[0][0]), float(corners[0][1])
         self._target = target if target is not None else (width / 2, height / 2)
         self.refeed()
 
