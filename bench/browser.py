@@ -6,8 +6,8 @@
 2. The core inside Pyodide: ``bench/cpython.py`` (pure) runs in a dedicated Web Worker started by
    ``bench/pages/core.html``, which copies ``nn/*.py`` and the bench modules (the list is taken
    from the repo at run time) into the worker's file system: throughput and time to accuracy.
-3. The app, through its hooks (``window.nnStats``, see static/app/stats.py; ``#pretrain`` and
-   its ``data-worker`` / ``data-last-run``, see static/app/pretrain.py): Python cost per pointer
+3. The app, through its hooks (``window.nnStats``, see nnpage/stats.py; ``#pretrain`` and
+   its ``data-worker`` / ``data-last-run``, see nnpage/pretrain.py): Python cost per pointer
    event (synthetic ``pointermove`` events dispatched on the canvas, a few per animation frame),
    wasm and JS heap over 20,000 moves, main-thread frame gaps (a requestAnimationFrame loop
    injected here) idle and during a pre-training, and the pre-training worker's own throughput.
@@ -40,7 +40,7 @@ from tools import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_MS = 180_000
-MAIN_STEP = 3  # the loading step static/app/main.py sets first
+MAIN_STEP = 3  # the loading step nnpage/main.py sets first
 DEEP = "2-6-6-6-6-6-6-6-2"
 # The same sizes as the CPython run; inside Pyodide everything takes 2-4x longer.
 FULL = cpython.FULL
@@ -78,7 +78,7 @@ READY_MARK = """
 })();
 """
 # (The app's #loading-progress steps, if it has them, are recorded with their times: the last
-# step before ready is where the app's own Python starts, see static/app/main.py.)
+# step before ready is where the app's own Python starts, see nnpage/main.py.)
 
 # Synthetic pointer moves over #stage along a Lissajous path, ``perFrame`` per animation frame.
 # Resolves with the number of frames and the JS-side time spent dispatching (ms).

@@ -4,7 +4,8 @@ It serves one folder (the repository by default, or a ``make site`` build), with
 Pyodide needs (``.wasm`` as ``application/wasm`` for streaming compilation, ``.mjs`` as JavaScript),
 no directory listings, no dot-files, and no path that could leave the folder: ``..`` in any spelling
 (plain, percent- or double-encoded), backslashes and NUL bytes are refused with 400. One log line
-per request, and ``X-Content-Type-Options: nosniff`` on every response.
+per request, and ``X-Content-Type-Options: nosniff`` on every response. Serving a source tree,
+it builds ``static/python.zip`` (the page's Python, see ``tools.pyzip``) fresh on every request.
 
 Usage::
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import io
 import os
 import posixpath
 import sys
@@ -23,6 +25,8 @@ import urllib.parse
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
+
+from tools import pyzip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +91,18 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_error(400, "Bad path")
             return False
         return True
+
+    def send_head(self):
+        # The page's Python archive is built from the sources on every request: never stale.
+        root = Path(self.directory)
+        if self.path.split("?", 1)[0] == pyzip.URL_PATH and (root / "nnpage").is_dir():
+            data = pyzip.build(root)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return io.BytesIO(data)
+        return super().send_head()
 
     def translate_path(self, path: str) -> str:
         path = urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0])

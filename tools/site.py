@@ -1,7 +1,9 @@
 """Assemble ``_site/``: a self-contained static copy of the app for any plain static host.
 
-It holds ``index.html``, ``pyscript.toml``, the ``nn`` package sources the page loads, and
-``static/`` with the verified ``vendor/`` runtime. Nothing in it needs a special server or header.
+It holds ``index.html``, ``pyscript.toml``, ``static/`` with the verified ``vendor/`` runtime, and
+``static/python.zip``: the ``nn`` and ``nnpage`` sources the page loads (``tools.pyzip``), with the
+page's entry script and worker beside it in ``nnpage/``. Nothing in it needs a special server
+or header.
 
 Usage::
 
@@ -15,11 +17,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from tools import vendor
+from tools import pyzip, vendor
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_site"
 TOP_FILES = ("index.html", "pyscript.toml")
+ENTRY_SCRIPTS = ("main.py", "worker.py")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
@@ -30,8 +33,12 @@ def build(dest: Path = SITE) -> Path:
     tmp.mkdir(parents=True)
     for name in TOP_FILES:
         shutil.copy2(ROOT / name, tmp / name)
-    for folder in ("nn", "static"):
-        shutil.copytree(ROOT / folder, tmp / folder, ignore=IGNORE)
+    shutil.copytree(ROOT / "static", tmp / "static", ignore=IGNORE)
+    # Fetched by URL: the entry script and the worker script. Everything else comes in the zip.
+    (tmp / "nnpage").mkdir()
+    for name in ENTRY_SCRIPTS:
+        shutil.copy2(ROOT / "nnpage" / name, tmp / "nnpage" / name)
+    (tmp / pyzip.URL_PATH.lstrip("/")).write_bytes(pyzip.build())
     # GitHub Pages runs Jekyll unless told not to; Jekyll would drop files starting with "_".
     (tmp / ".nojekyll").write_text("")
     shutil.rmtree(dest, ignore_errors=True)

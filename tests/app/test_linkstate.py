@@ -1,4 +1,4 @@
-"""The shared link's text (static/app/linkstate.py): it round-trips every valid setting, reads as
+"""The shared link's text (nnpage/linkstate.py): it round-trips every valid setting, reads as
 documented, and turns each bad value into a message naming it while keeping the default."""
 
 from __future__ import annotations
@@ -8,12 +8,19 @@ from urllib.parse import quote
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from linkstate import KEYS, MAX_LENGTH, from_fragment, to_fragment
-from presets import PRESETS
-from settings import LR_MAX, LR_MIN, MAX_PAGE_LAYERS, MAX_PAGE_NEURONS, NORMALIZATIONS, Settings
 
 from nn.activations import ACTIVATIONS
 from nn.optimizers import OPTIMIZERS
+from nnpage.linkstate import KEYS, MAX_LENGTH, from_fragment, to_fragment
+from nnpage.presets import PRESETS
+from nnpage.settings import (
+    LR_MAX,
+    LR_MIN,
+    MAX_PAGE_LAYERS,
+    MAX_PAGE_NEURONS,
+    NORMALIZATIONS,
+    Settings,
+)
 
 # Everything a link carries; backprop and replay are the viewer's own switches, not in the link.
 page_settings = st.builds(

@@ -1,4 +1,4 @@
-"""The classroom presets (static/app/presets.py): each is a complete, valid experiment with one
+"""The classroom presets (nnpage/presets.py): each is a complete, valid experiment with one
 sentence to read, and the live-training behaviour those sentences promise holds for the core."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import statistics
 
 import numpy as np
 import pytest
-from presets import PRESETS
-from settings import Settings
 
 from nn import DivergenceError, Network
+from nnpage.presets import PRESETS
+from nnpage.settings import Settings
 
 SEEDS = range(5)
 MOVES = 4000  # pointer moves of the live demo, one backpropagation each (no replay)

@@ -1,4 +1,4 @@
-"""Every value a control can hand to ``static/app/settings.py`` either parses into something the
+"""Every value a control can hand to ``nnpage/settings.py`` either parses into something the
 page and the core accept, or raises the documented ``SchemaError`` naming the control and the
 value. Nothing else may escape (a ``ValueError`` would reach the console instead of the alert).
 
@@ -14,7 +14,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from settings import (
+
+from nn import Network
+from nn.activations import ACTIVATIONS
+from nn.errors import SchemaError
+from nn.optimizers import OPTIMIZERS
+from nn.schema import check_params
+from nnpage.settings import (
     LR_MAX,
     LR_MIN,
     MAX_PAGE_LAYERS,
@@ -26,12 +32,6 @@ from settings import (
     parse_probability,
     parse_seed,
 )
-
-from nn import Network
-from nn.activations import ACTIVATIONS
-from nn.errors import SchemaError
-from nn.optimizers import OPTIMIZERS
-from nn.schema import check_params
 
 SEED_MAX = 2**32 - 1
 

@@ -1,6 +1,6 @@
 """The app in a real browser: the circle learns from pointer moves; the controls keep their word.
 
-Contract used here (see static/app/main.py): ``body[data-state]``; ``#stage`` with data-target-x/-y,
+Contract used here (see nnpage/main.py): ``body[data-state]``; ``#stage`` with data-target-x/-y,
 data-circle-x/-y, data-iterations, data-error; ``#network[data-layers]``; errors in
 ``[role=alert]``; ``window.nnApp.exportModel()`` for the weights; ``window.nnStats`` for timings.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -209,21 +208,3 @@ def test_static_site_build_runs_the_app(app_page, site_url):
     d = stage(page)
     assert d["iterations"] >= 40
     assert page.evaluate("document.getElementById('network').dataset.layers") == "2-6-6-6-2"
-
-
-def test_pyscript_config_lists_every_module_the_page_imports():
-    """Each nn core module and each static/app module is copied into the browser's file system
-    (a missing one would only fail at import time, in the browser)."""
-    files = tomllib.loads((ROOT / "pyscript.toml").read_text())["files"]
-    wanted = {
-        f"./nn/{p.name}"
-        for p in (ROOT / "nn").glob("*.py")
-        if p.name not in ("__main__.py", "cli.py")
-    }
-    wanted |= {
-        f"./static/app/{p.name}"
-        for p in (ROOT / "static" / "app").glob("*.py")
-        if p.name != "main.py"
-    }
-    assert wanted <= set(files), f"missing from [files]: {sorted(wanted - set(files))}"
-    assert all((ROOT / src).is_file() for src in files), "a listed file does not exist"

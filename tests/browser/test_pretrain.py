@@ -6,9 +6,13 @@ latency, frame gaps) are printed; run with ``-s`` to see them. Only bounded sani
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import time
+import zipfile
+
+from tools import pyzip
 
 from .conftest import wait_ready
 
@@ -218,14 +222,26 @@ def test_worker_terminated_mid_run_alerts_and_a_fresh_worker_trains(app_page, ba
     assert summary["reached_target"]
 
 
+def _broken_zip() -> bytes:
+    """The page's Python archive with nn/training.py replaced by a failing import."""
+    source = zipfile.ZipFile(io.BytesIO(pyzip.build()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "nn/training.py":
+                data = b"raise ImportError('broken on purpose by the test')\n"
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
 def test_worker_that_cannot_start_alerts_and_the_next_one_works(app_page, base_url_app):
-    """A worker whose nn files fail to import reports it: the pending pre-training ends with an
+    """A worker whose nn modules fail to import reports it: the pending pre-training ends with an
     alert and the live weights kept; once the files are fine, the next pre-training works."""
     page = app_page
     _open(page, base_url_app)
     before = _model(page)
-    broken = "raise ImportError('broken on purpose by the test')"
-    page.route("**/nn/training.py", lambda route: route.fulfill(status=200, body=broken))
+    page.route("**/static/python.zip", lambda route: route.fulfill(status=200, body=_broken_zip()))
     # A malformed reply makes the page drop its worker; the next run has to start a new one.
     page.evaluate(
         "window.nnPretrain.worker.dispatchEvent(new MessageEvent('message', {data: 'junk'}))"
@@ -236,7 +252,7 @@ def test_worker_that_cannot_start_alerts_and_the_next_one_works(app_page, base_u
     page.wait_for_function("document.body.dataset.state === 'ready'", timeout=WORKER_READY_MS)
     assert "could not start" in _alert(page) and "broken on purpose" in _alert(page)
     assert _model(page) == before
-    page.unroute("**/nn/training.py")
+    page.unroute("**/static/python.zip")
     assert _run(page)["reached_target"]
 
 

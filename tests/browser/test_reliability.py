@@ -33,7 +33,7 @@ from .helpers import (
 )
 
 DEEP = "2-6-6-6-6-6-6-6-2"
-WORKER_GLOB = "**/static/worker/worker.py"
+WORKER_GLOB = "**/nnpage/worker.py"
 # Allowed sources: this origin, plus what Pyodide and PyScript need (see index.html's comment).
 FOREIGN = "http://localhost:9/evil.js"  # not this page's origin (host and port differ)
 CSP_SOURCES = {"'self'", "'none'", "'unsafe-eval'", "'wasm-unsafe-eval'", "blob:"}
@@ -117,7 +117,7 @@ def _start_long_run(page) -> None:
 
 def _hooked_worker(page) -> None:
     """Serve the worker script with WORKER_HOOK appended (for workers started from now on)."""
-    source = (ROOT / "static" / "worker" / "worker.py").read_text() + WORKER_HOOK
+    source = (ROOT / "nnpage" / "worker.py").read_text() + WORKER_HOOK
     page.route(
         WORKER_GLOB,
         lambda route: route.fulfill(status=200, body=source, content_type="text/x-python"),
@@ -209,9 +209,8 @@ def test_page_code_never_parses_text_as_html():
     appears in the page, inline code included. So no page or worker module may turn text into
     HTML (only textContent and DOM calls), or a crafted file name or link could run Python."""
     files = [
-        *(ROOT / "static" / "app").glob("*.py"),
-        *(ROOT / "static" / "app").glob("*.js"),
-        *(ROOT / "static" / "worker").glob("*.py"),
+        *(ROOT / "nnpage").glob("*.py"),
+        *(ROOT / "static").glob("*.js"),
         ROOT / "index.html",
     ]
     assert len(files) > 10

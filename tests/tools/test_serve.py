@@ -159,3 +159,28 @@ def test_is_unsafe_accepts_ordinary_paths():
     assert not serve.is_unsafe("/static/vendor/pyodide/pyodide.mjs?v=1")
     assert not serve.is_unsafe("/")
     assert not serve.is_unsafe("/a%20b.txt")
+
+
+def test_python_archive_is_built_fresh_from_the_sources(tmp_path):
+    """Serving a source tree, /static/python.zip is the archive of its current sources, rebuilt
+    per request: an edit shows up on the next load without any build step."""
+    import io
+    import zipfile
+
+    for pkg in ("nn", "nnpage"):
+        (tmp_path / pkg).mkdir()
+        (tmp_path / pkg / "__init__.py").write_text("v = 1\n")
+    srv = serve.make_server(tmp_path, "127.0.0.1", 0, quiet=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        resp, data = request(srv, "GET", "/static/python.zip")
+        assert resp.status == 200
+        assert resp.getheader("Content-Type") == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        assert archive.read("nn/__init__.py") == b"v = 1\n"
+        (tmp_path / "nn" / "__init__.py").write_text("v = 2\n")
+        _, data = request(srv, "GET", "/static/python.zip")
+        assert zipfile.ZipFile(io.BytesIO(data)).read("nn/__init__.py") == b"v = 2\n"
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -1,11 +1,13 @@
-"""`make site` builds a self-contained static folder; pyscript.toml ships the whole nn package."""
+"""`make site` builds a self-contained static folder; the page gets its Python as one archive."""
 
 from __future__ import annotations
 
+import io
 import tomllib
+import zipfile
 from pathlib import Path
 
-from tools import site
+from tools import pyzip, site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,19 +23,29 @@ def test_pyscript_toml_loads_the_runtime_from_vendor():
     assert config["packages_cache"] == "passthrough"
 
 
-def test_every_nn_module_is_shipped_to_the_browser():
-    """A module added to nn/ but not to pyscript.toml [files] would break only in the browser."""
-    shipped = {src.removeprefix("./") for src in page_files()}
-    # The command line (nn/cli.py, nn/__main__.py) is a CPython adapter the page never imports.
-    cli = {"nn/cli.py", "nn/__main__.py"}
-    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "nn").glob("*.py")} - cli
-    assert modules, "nn/ has no modules"
-    assert modules <= shipped, f"missing from pyscript.toml [files]: {sorted(modules - shipped)}"
+def test_the_page_gets_its_python_as_one_archive():
+    """[files] names the archive of both packages, unpacked in the interpreter's working folder."""
+    assert page_files() == {"." + pyzip.URL_PATH: "./*"}
 
 
-def test_every_shipped_file_exists():
-    for src in page_files():
-        assert (ROOT / src).is_file(), f"pyscript.toml [files] names {src}, which does not exist"
+def test_archive_holds_every_browser_module_and_no_cli():
+    """A module added to nn/ or nnpage/ reaches the browser without touching a list."""
+    names = set(zipfile.ZipFile(io.BytesIO(pyzip.build())).namelist())
+    found = [p for pkg in ("nn", "nnpage") for p in (ROOT / pkg).glob("*.py")]
+    wanted = {p.relative_to(ROOT).as_posix() for p in found} - {"nn/cli.py", "nn/__main__.py"}
+    assert "nnpage/settings.py" in wanted and "nn/network.py" in wanted
+    assert names == wanted
+
+
+def test_archive_bytes_depend_only_on_the_sources(tmp_path):
+    """Same sources, same bytes (what a cache keyed by hash needs); an edit changes them."""
+    for pkg in ("nn", "nnpage"):
+        (tmp_path / pkg).mkdir()
+        (tmp_path / pkg / "__init__.py").write_text(f"# {pkg}\n")
+    first = pyzip.build(tmp_path)
+    assert pyzip.build(tmp_path) == first
+    (tmp_path / "nn" / "__init__.py").write_text("# changed\n")
+    assert pyzip.build(tmp_path) != first
 
 
 def test_site_build_is_self_contained(tmp_path):
@@ -42,13 +54,15 @@ def test_site_build_is_self_contained(tmp_path):
         "index.html",
         "pyscript.toml",
         ".nojekyll",
-        "nn/__init__.py",
+        "static/python.zip",
+        "nnpage/main.py",
+        "nnpage/worker.py",
         "static/vendor/pyodide/pyodide.mjs",
         "static/vendor/pyscript/core.js",
     ):
         assert (out / rel).is_file(), rel
-    for src in page_files():
-        assert (out / src).is_file(), f"{src} is missing from the site"
+    assert (out / "static/python.zip").read_bytes() == pyzip.build()
+    assert not (out / "nn").exists(), "the sources travel in the archive only"
     assert not list(out.rglob("__pycache__"))
     html = (out / "index.html").read_text()
     assert "http://" not in html.replace("http://www.w3.org", "")

@@ -1,6 +1,6 @@
 """Pre-training: train a copy of the live network on a dataset in a Pyodide worker, then import it.
 
-The worker (``static/worker/worker.py``) runs the same ``nn`` core. It is started, and warmed up,
+The worker (``nnpage/worker.py``) runs the same ``nn`` core. It is started, and warmed up,
 as soon as the page is ready, from the self-hosted runtime: its config (numpy, and the ``nn``
 files of the page's own ``pyscript.toml``, so the list lives in one place) is passed as an object,
 and ``version`` is the absolute URL of the vendored ``pyodide.mjs``. Messages are JSON text built
@@ -27,7 +27,7 @@ worker (to inject messages, or terminate it).
 
 Usage (main.py)::
 
-    import pretrain
+    from nnpage import pretrain
     panel = pretrain.setup(app)     # wires the #pretrain section, starts the worker
 """
 
@@ -36,17 +36,17 @@ from __future__ import annotations
 import json
 import time
 
-from dataset_panel import DatasetPanel, read_int
-from listeners import Listeners
 from pyodide.ffi import create_once_callable, create_proxy, to_js
 from pyscript import PyWorker, config, document, window
 
 from nn import NNError, recommended_training, schema
 from nn.validation import check_real
+from nnpage.dataset_panel import DatasetPanel, read_int
+from nnpage.listeners import Listeners
 
 __all__ = ["Pretrain", "setup"]
 
-WORKER_PATH = "./static/worker/worker.py"
+WORKER_PATH = "./nnpage/worker.py"
 PROGRESS_INTERVAL_S = 0.1  # worker -> main progress messages: at most 10 per second
 CANCEL_ACK_S = 0.5  # a worker that has not stopped by then is terminated and replaced
 START_TIMEOUT_S = 60.0  # cold start of a worker: runtime, numpy, nn, warm-up
@@ -57,13 +57,9 @@ def worker_config() -> tuple[object, str, str]:
     """The worker's config object, the runtime URL, and the worker URL, from the page config."""
     base = document.baseURI
     url = lambda path: window.URL.new(path, base).href  # noqa: E731
-    files = {
-        url(src): dest
-        for src, dest in config.get("files", {}).items()
-        if dest.lstrip("./").startswith("nn/")
-    }
+    files = {url(src): dest for src, dest in config.get("files", {}).items()}
     if not files:
-        raise NNError("pyscript.toml lists no nn/ files for the pre-training worker")
+        raise NNError("pyscript.toml lists no [files] for the pre-training worker")
     cfg = {
         "packages": list(config.get("packages", ["numpy"])),
         "packages_cache": config.get("packages_cache", "passthrough"),

@@ -1,5 +1,5 @@
 // Loading progress before Python runs: PyScript reports its steps as "py:progress" events on window.
-// Once Python starts, static/app/main.py takes over #loading-text and finally hides #loading.
+// Once Python starts, nnpage/main.py takes over #loading-text and finally hides #loading.
 "use strict";
 (() => {
   const STEPS = {

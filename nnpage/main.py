@@ -16,7 +16,7 @@ Hooks for tests and benchmarks (JavaScript, in the page):
 
 Usage (index.html)::
 
-    <script type="py" src="./static/app/main.py" config="./pyscript.toml"></script>
+    <script type="py" src="./nnpage/main.py" config="./pyscript.toml"></script>
 """
 
 from __future__ import annotations
@@ -71,11 +71,10 @@ def main():
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
-    import pretrain
-    import share
-    from app import App
-    from modelio import ModelFiles
-    from stats import Stats
+    from nnpage import pretrain, share
+    from nnpage.app import App
+    from nnpage.modelio import ModelFiles
+    from nnpage.stats import Stats
 
     step(4, "Building the network…")
     link = share.read_link()  # a shared link's settings, so the network is built once, from them

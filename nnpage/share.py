@@ -19,12 +19,13 @@ Usage (main.py)::
 
 from __future__ import annotations
 
-from linkstate import LinkState, from_fragment, to_fragment
-from listeners import Listeners
-from presets import PRESETS
 from pyodide.ffi import create_proxy
 from pyscript import document, window
-from settings import Settings
+
+from nnpage.linkstate import LinkState, from_fragment, to_fragment
+from nnpage.listeners import Listeners
+from nnpage.presets import PRESETS
+from nnpage.settings import Settings
 
 __all__ = ["Share", "read_link"]
 

@@ -18,9 +18,10 @@ import math
 from collections.abc import Callable
 from time import perf_counter
 
-from listeners import Listeners
 from pyodide.ffi import create_proxy
 from pyscript import window
+
+from nnpage.listeners import Listeners
 
 __all__ = ["Stage"]
 

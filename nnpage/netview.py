@@ -17,9 +17,10 @@ Usage::
 from __future__ import annotations
 
 import numpy as np
-from listeners import Listeners
-from paths import strongest_paths
 from pyscript import document, window
+
+from nnpage.listeners import Listeners
+from nnpage.paths import strongest_paths
 
 __all__ = ["NetView"]
 

@@ -36,17 +36,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from controls import Controls
-from netview import NetView
-from plot import LossPlot
 from pyodide.ffi import create_proxy
 from pyscript import document, window
-from settings import Settings
-from stage import Stage
-from trainer import Trainer
 
 from nn import Network, NNError
 from nn.schema import check_params
+from nnpage.controls import Controls
+from nnpage.netview import NetView
+from nnpage.plot import LossPlot
+from nnpage.settings import Settings
+from nnpage.stage import Stage
+from nnpage.trainer import Trainer
 
 __all__ = ["App"]
 

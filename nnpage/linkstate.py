@@ -19,10 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from presets import PRESETS
-from settings import Settings, parse_layers, parse_learning_rate, parse_probability, parse_seed
-
 from nn.errors import SchemaError
+from nnpage.presets import PRESETS
+from nnpage.settings import (
+    Settings,
+    parse_layers,
+    parse_learning_rate,
+    parse_probability,
+    parse_seed,
+)
 
 __all__ = ["KEYS", "MAX_LENGTH", "LinkState", "from_fragment", "to_fragment"]
 

@@ -12,9 +12,9 @@ A worker cannot take a message while Python runs, so training advances in slices
 ``SLICE_S`` seconds (``nn.Trainer.run(max_seconds=...)``) with an ``await`` in between: the
 ``cancel`` message gets in after at most one slice.
 
-Usage (from the page; see ``static/app/pretrain.py``)::
+Usage (from the page; see ``nnpage/pretrain.py``)::
 
-    worker = PyWorker("./static/worker/worker.py", type="pyodide", config=..., version=...)
+    worker = PyWorker("./nnpage/worker.py", type="pyodide", config=..., version=...)
     worker.postMessage(nn.schema.encode(nn.schema.train_message(1, net.export(), x, t, 50)))
 """
 
@@ -30,7 +30,7 @@ from pyodide.ffi import JsProxy
 try:
     import nn
     from nn import DivergenceError, Network, NNError, Trainer, schema
-except Exception as exc:  # e.g. a file missing from pyscript.toml: say so instead of hanging
+except Exception as exc:  # e.g. the archive missing from [files]: say so instead of hanging
     START_ERROR: str | None = f"{type(exc).__name__}: {exc}"
 else:
     START_ERROR = None

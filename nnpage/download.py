@@ -2,7 +2,7 @@
 
 Usage::
 
-    from download import download
+    from nnpage.download import download
     download(json_text, "nn-model-2-6-6-6-2.json")
 """
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from settings import Settings
+from nnpage.settings import Settings
 
 __all__ = ["PRESETS", "Preset"]
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from listeners import Listeners
 from pyscript import document
-from settings import (
+
+from nn.errors import NNError
+from nnpage.listeners import Listeners
+from nnpage.settings import (
     LR_MAX,
     LR_MIN,
     Settings,
@@ -25,8 +27,6 @@ from settings import (
     parse_probability,
     parse_seed,
 )
-
-from nn.errors import NNError
 
 __all__ = ["Controls"]
 

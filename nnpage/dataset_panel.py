@@ -13,10 +13,10 @@ Usage (pretrain.py)::
 from __future__ import annotations
 
 import numpy as np
-from download import download
 from pyodide.ffi import create_once_callable
 
 from nn import NNError, dataset_from_points, dump_json, parse_csv, parse_json
+from nnpage.download import download
 
 __all__ = ["MAX_SAMPLES", "DatasetPanel", "read_int"]
 

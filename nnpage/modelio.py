@@ -18,11 +18,11 @@ from __future__ import annotations
 import asyncio
 import json
 
-from download import download
-from listeners import Listeners
 from pyscript import document
 
 from nn import NNError
+from nnpage.download import download
+from nnpage.listeners import Listeners
 
 __all__ = ["MAX_BYTES", "ModelFiles", "parse_model"]
 
