@@ -166,7 +166,7 @@ class Network(Exportable):
             raise NNError("backpropagate() needs a new feed(): each step uses the outputs of one")
         outputs, f, f_out = self.outputs, self._activation, self._output_activation
         error = 0.5 * float(np.sum((t - outputs[-1]) ** 2))
-        if not error <= ERROR_LIMIT:  # first edge: the error the step starts from
+        if not error <= ERROR_LIMIT:  # edge 1: the error the step starts from
             raise divergence(self.learning_rate, error)
         with np.errstate(all="ignore"):  # an overflow shows up at the second edge instead
             # Output layer: delta = f'(out) * (t - out).
@@ -177,13 +177,11 @@ class Network(Exportable):
                 delta[self.dropped[k]] = 0.0  # a dropped neuron learns nothing this step
                 deltas.insert(0, delta)
             # Descent direction: outer(prev_output, delta) for weights, delta for biases.
-            weight_steps = [
-                np.outer(a, d) for a, d in zip(outputs, deltas, strict=False)
-            ]  # (n_k, n_k+1)
+            weight_steps = [np.outer(a, d) for a, d in zip(outputs[:-1], deltas, strict=True)]
             bias_steps = [d if self.bias else np.zeros_like(d) for d in deltas]
             saved = self._optimizer.snapshot()
             weights, biases = self._update(weight_steps, bias_steps)
-        if not all(within_limits(p.ravel()) for p in weights + biases):  # second edge
+        if not within_limits(np.concatenate([p.ravel() for p in weights + biases])):  # edge 2
             self._optimizer.restore(saved)  # a rejected step leaves no trace
             raise divergence(self.learning_rate, None)
         for mine, new in zip(self._w + self._b, weights + biases, strict=True):

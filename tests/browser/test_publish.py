@@ -47,8 +47,9 @@ def dismiss_alert(page) -> None:
 
 
 def fragment(page) -> dict[str, str]:
-    """The settings in the address bar, once its (throttled) update has landed."""
-    page.wait_for_timeout(400)
+    """The settings in the address bar, once its (throttled) update has caught up with the link
+    box, which shows the current link at once."""
+    page.wait_for_function("location.href === document.getElementById('share-url').value")
     text = page.evaluate("location.hash").lstrip("#")
     return dict(pair.split("=", 1) for pair in text.split("&")) if text else {}
 
@@ -380,7 +381,8 @@ def test_the_deep_preset_learns_without_diverging(app_page, base_url_app):
     wait_layers(page, "2-6-6-6-6-6-6-6-2")
     box = canvas(page)
     sweep(page, box, 150)
-    page.wait_for_timeout(300)  # replay frames train too
+    frames = page.evaluate("nnStats.frames")
+    page.wait_for_function(f"nnStats.frames >= {frames + 20}")  # replay frames train too
     d = stage(page)
     assert page.evaluate(ALERT) == ""
     assert d["iterations"] >= 150 and math.isfinite(float(d["error"]))
