@@ -38,7 +38,7 @@ from nn.export import Exportable, parameter_blocks, parameter_count
 from nn.guard import ERROR_LIMIT, divergence, within_limits
 from nn.optimizers import Optimizer
 from nn.schema import INPUT_LIMIT, check_dataset, check_params
-from nn.validation import check_array, check_real
+from nn.validation import check_array
 
 __all__ = ["Network"]
 
@@ -215,61 +215,6 @@ class Network(Exportable):
         x, t = check_dataset(inputs, targets, self.layers[0], self.layers[-1])
         with np.errstate(all="ignore"):
             return float(0.5 * np.mean(np.sum((t - self.predict(x)) ** 2, axis=1)))
-
-    # --- settings ------------------------------------------------------------------------------
-
-    @property
-    def learning_rate(self) -> float:
-        """Step size of each update; may be changed between steps."""
-        return self._params["learning_rate"]
-
-    @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
-        self._params["learning_rate"] = check_real(value, "learning_rate", low=0.0)
-
-    @property
-    def dropout(self) -> float:
-        """Probability that a hidden neuron sits out a step; 0 turns dropout off."""
-        return self._params["dropout"]
-
-    @dropout.setter
-    def dropout(self, value: float) -> None:
-        bounds = {"low": 0.0, "low_inclusive": True, "high": 1.0, "high_inclusive": False}
-        self._params["dropout"] = check_real(value, "dropout", **bounds)
-        if self.dropout == 0.0:
-            self.dropped = [np.zeros(n, dtype=bool) for n in self.layers]
-
-    @property
-    def activation(self) -> str:
-        """Name of the hidden layers' activation (fixed: build a new network to change it)."""
-        return self._activation.name
-
-    @property
-    def output_activation(self) -> str:
-        """Name of the output layer's activation (fixed, like ``activation``)."""
-        return self._output_activation.name
-
-    @property
-    def bias(self) -> bool:
-        """Whether biases are used (fixed: build a new network to change it)."""
-        return self._params["bias"]
-
-    @property
-    def optimizer(self) -> str:
-        """Name of the optimizer; change it with ``set_optimizer``."""
-        return self._optimizer.name
-
-    def set_optimizer(self, name: str, options: dict[str, float] | None = None) -> None:
-        """Switch optimizer (its state starts from zero)."""
-        self._optimizer = Optimizer(name, self._flat.size, options or {})  # validates first
-        self._params["optimizer"] = name
-        self._params["optimizer_options"] = dict(self._optimizer.options)
-
-    @property
-    def parameter_count(self) -> int:
-        """Number of trainable numbers: all weights, plus the biases when ``bias`` is on."""
-        weights = sum(w.size for w in self._w)
-        return weights + (sum(b.size for b in self._b) if self.bias else 0)
 
     def __repr__(self) -> str:
         out = self.output_activation
