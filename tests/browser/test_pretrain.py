@@ -335,8 +335,8 @@ def test_page_keeps_animating_during_pretraining(app_page, base_url_app):
     moves (frame gaps are measured by bench/browser.py, not asserted here)."""
     page = app_page
     _open(page, base_url_app)
-    box = _stage_box(page)
     _start_long_run(page)
+    box = _stage_box(page)  # after the click, which may have scrolled the page
     frames, events = page.evaluate("[nnStats.frames, nnStats.events]")
     for i in range(40):
         angle = i * 0.15
