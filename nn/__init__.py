@@ -19,8 +19,10 @@ from nn.datasets import (
 from nn.defaults import PRETRAIN_DEFAULTS, recommended_training
 from nn.errors import DivergenceError, NNError, SchemaError
 from nn.guard import ERROR_LIMIT, WEIGHT_LIMIT
+from nn.models import export_model, load_model
 from nn.network import Network
 from nn.optimizers import OPTIMIZERS
+from nn.recurrent import RecurrentNetwork
 from nn.schema import FORMAT_VERSION, parse_layers
 from nn.training import Trainer, TrainingSummary, train
 
@@ -37,6 +39,7 @@ __all__ = [
     "DivergenceError",
     "NNError",
     "Network",
+    "RecurrentNetwork",
     "SchemaError",
     "Trainer",
     "TrainingSummary",
@@ -44,7 +47,9 @@ __all__ = [
     "dataset_from_points",
     "dump_csv",
     "dump_json",
+    "export_model",
     "from_pixels",
+    "load_model",
     "parse_csv",
     "parse_json",
     "parse_layers",

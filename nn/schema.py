@@ -61,12 +61,14 @@ __all__ = [
     "check_weights",
     "decode",
     "done_message",
+    "done_recurrent_message",
     "encode",
     "error_message",
     "parse_layers",
     "progress_message",
     "ready_message",
     "train_message",
+    "train_recurrent_message",
     "warmup_message",
 ]
 
@@ -239,7 +241,12 @@ def check_biases(value: object, layers: Sequence[int], bias: bool = True) -> lis
 def check_export(value: object) -> dict[str, Any]:
     """A whole model export: ``format_version``, ``params``, ``weights``, ``biases``."""
     obj = _require_dict(value, "model")
-    _check_keys(obj, "model", ["format_version", "params", "weights", "biases"])
+    _check_keys(obj, "model", ["format_version", "params", "weights", "biases"], ["kind"])
+    if obj.get("kind", "feedforward") != "feedforward":
+        raise SchemaError(
+            f"model kind must be 'feedforward' here, got {show(obj['kind'])}; "
+            f"nn.load_model reads either kind"
+        )
     version = obj["format_version"]
     if version != FORMAT_VERSION or isinstance(version, bool):
         raise SchemaError(f"format_version must be {FORMAT_VERSION}, got {show(version)}")
@@ -396,6 +403,21 @@ def _check_error(obj: Mapping[str, Any]) -> Message:
     }
 
 
+# --- recurrent pre-training messages (checked in nn.recurrent_schema, which builds on this) ---
+
+
+def _check_train_recurrent(obj: Mapping[str, Any]) -> Message:
+    from nn.recurrent_schema import check_train_recurrent
+
+    return check_train_recurrent(obj)
+
+
+def _check_done_recurrent(obj: Mapping[str, Any]) -> Message:
+    from nn.recurrent_schema import check_done_recurrent
+
+    return check_done_recurrent(obj)
+
+
 # type -> validator. Direction: warmup/train/cancel go main -> worker, the rest worker -> main.
 MESSAGE_TYPES: dict[str, Callable[[Mapping[str, Any]], Message]] = {
     "warmup": _check_warmup,
@@ -405,6 +427,8 @@ MESSAGE_TYPES: dict[str, Callable[[Mapping[str, Any]], Message]] = {
     "progress": _check_progress,
     "done": _check_done,
     "error": _check_error,
+    "train_recurrent": _check_train_recurrent,  # main -> worker
+    "done_recurrent": _check_done_recurrent,  # worker -> main
 }
 
 
@@ -550,3 +574,40 @@ def error_message(run_id: int | None, message: str, kind: str = "internal") -> M
     if isinstance(message, str) and len(message) > 10_000:
         message = message[:9_997] + "..."
     return _plain_message({"type": "error", "id": run_id, "message": message, "kind": kind})
+
+
+def train_recurrent_message(
+    run_id: int,
+    model: Mapping[str, Any],
+    inputs: object,
+    targets: object,
+    epochs: int,
+    *,
+    batch_size: int = 32,
+    seed: int | None = None,
+    target_error: float | None = None,
+    progress_interval: float = 0.1,
+) -> Message:
+    """main -> worker: train a copy of a recurrent ``model`` on sequences ``(S, T, n)``."""
+    return _plain_message(
+        {
+            "type": "train_recurrent",
+            "id": run_id,
+            "model": model,
+            "dataset": {"inputs": inputs, "targets": targets},
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "seed": seed,
+            "target_error": target_error,
+            "progress_interval": progress_interval,
+        }
+    )
+
+
+def done_recurrent_message(
+    run_id: int, model: Mapping[str, Any], summary: Mapping[str, Any]
+) -> Message:
+    """worker -> main: a recurrent training ended; ``model`` is the trained export."""
+    return _plain_message(
+        {"type": "done_recurrent", "id": run_id, "model": model, "summary": summary}
+    )
