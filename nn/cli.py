@@ -3,6 +3,11 @@
     python -m nn train --layers 2-6-6-6-2 --activation linear --lr 0.005 --epochs 50 \\
         --batch-size 1 --samples 1000 --seed 0 --out model.json
     python -m nn info model.json [--data dataset.csv]
+    python -m nn train --kind recurrent --data moves.csv --hidden 16 --epochs 30 --out rnn.json
+
+``--kind recurrent`` trains an Elman network (``nn.recurrent``) to predict the pointer's next
+displacement, on a recorded ``moves.csv`` (header ``time_ms,x,y``, positions in canvas fractions;
+see ``nn.trajectories``) or, without ``--data``, on generated ``--trajectories``.
 
 ``train`` draws a seeded random identity dataset (or reads ``--data``), trains with a progress bar
 on stderr, prints the final error and speed, and writes the same JSON export the browser app
@@ -18,14 +23,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nn import __version__
+from nn import __version__, trajectories
 from nn.activations import ACTIVATIONS
 from nn.datasets import parse_csv, parse_json, random_dataset
+from nn.defaults import RECURRENT_DEFAULTS, RECURRENT_PRETRAIN
 from nn.errors import NNError, SchemaError
+from nn.models import load_model
 from nn.network import Network
 from nn.optimizers import OPTIMIZERS
+from nn.recurrent import RecurrentNetwork
+from nn.recurrent_engine import RecurrentTrainer
+from nn.recurrent_schema import KINDS
 from nn.schema import INITIALISATIONS, parse_layers
 from nn.training import Trainer
+from nn.trajectories import GENERATORS
 
 __all__ = ["main"]
 
@@ -41,11 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a network and save it as JSON")
     train.add_argument("--layers", default="2-6-6-6-2", help="sizes, e.g. 2-6-6-6-2")
     train.add_argument("--activation", default="linear", choices=list(ACTIVATIONS))
-    train.add_argument("--lr", type=float, default=0.005, help="learning rate")
-    train.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS))
+    train.add_argument("--kind", default="feedforward", choices=list(KINDS))
+    train.add_argument("--lr", type=float, help="learning rate (0.005; recurrent 0.01)")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), help="sgd (recurrent: adam)")
     train.add_argument("--momentum", type=float, help="momentum / nesterov coefficient")
-    train.add_argument("--epochs", type=int, default=50)
-    train.add_argument("--batch-size", type=int, default=1)
+    train.add_argument("--epochs", type=int, help="50 (recurrent: 30)")
+    train.add_argument("--batch-size", type=int, help="1 (recurrent: 32 sequences)")
     train.add_argument("--samples", type=int, default=1000, help="size of the random dataset")
     train.add_argument("--data", type=Path, help="train on a dataset file (.json or .csv)")
     train.add_argument("--model", type=Path, help="start from a saved model instead of at random")
@@ -59,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-shuffle", action="store_true")
     train.add_argument("--out", type=Path, help="write the trained model here (JSON)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    recurrent = train.add_argument_group("recurrent (--kind recurrent)")
+    recurrent.add_argument("--hidden", type=int, default=RECURRENT_DEFAULTS["hidden"])
+    recurrent.add_argument("--bptt", type=int, default=RECURRENT_DEFAULTS["bptt"])
+    recurrent.add_argument("--clip", type=float, default=RECURRENT_DEFAULTS["clip"])
+    recurrent.add_argument("--trajectories", default="mixed", choices=list(GENERATORS))
+    recurrent.add_argument("--strokes", type=int, default=24, help="generated trajectories")
+    recurrent.add_argument("--sequence", type=int, default=RECURRENT_PRETRAIN["sequence"])
+    recurrent.add_argument("--stride", type=int, default=RECURRENT_PRETRAIN["stride"])
 
     info = commands.add_parser("info", help="describe a saved model")
     info.add_argument("model", type=Path)
@@ -73,11 +93,18 @@ def _read_dataset(path: Path, net: Network) -> tuple[Any, Any]:
 
 
 def _read_model(path: Path) -> Network:
+    net = _read_any_model(path)
+    if isinstance(net, RecurrentNetwork):
+        raise SchemaError(f"{path} holds a recurrent network; train it with --kind recurrent")
+    return net
+
+
+def _read_any_model(path: Path) -> Network | RecurrentNetwork:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{path} is not valid JSON: {exc}") from None
-    return Network.from_export(data)
+    return load_model(data)
 
 
 def _bar(trainer: Trainer, stream: TextIO) -> None:
@@ -94,6 +121,11 @@ def _bar(trainer: Trainer, stream: TextIO) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.kind == "recurrent":
+        return _train_recurrent(args)
+    for name, default in (("lr", 0.005), ("optimizer", "sgd"), ("epochs", 50), ("batch_size", 1)):
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     if args.model is not None:
         net = _read_model(args.model)
         net.learning_rate = args.lr
@@ -151,6 +183,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    if isinstance(_read_any_model(args.model), RecurrentNetwork):
+        return _info_recurrent(args)
     net = _read_model(args.model)
     params = net.export_params()
     print(f"{args.model}: {net!r}")
@@ -162,6 +196,96 @@ def _info(args: argparse.Namespace) -> int:
         inputs, targets = _read_dataset(args.data, net)
         print(
             f"  mean error on {args.data} ({len(inputs)} samples): "
+            f"{net.evaluate(inputs, targets):.6g}"
+        )
+    return 0
+
+
+# --- recurrent networks ----------------------------------------------------------------------
+
+
+def _read_strokes(path: Path) -> list[Any]:
+    """A moves.csv file -> strokes resampled at the fixed rate."""
+    strokes = trajectories.parse_moves(path.read_text(encoding="utf-8"))
+    return [trajectories.resample(times, points) for times, points in strokes]
+
+
+def _train_recurrent(args: argparse.Namespace) -> int:
+    if args.model is not None:
+        net = _read_any_model(args.model)
+        if not isinstance(net, RecurrentNetwork):
+            raise SchemaError(f"{args.model} holds a feed-forward network, not a recurrent one")
+    else:
+        net = RecurrentNetwork(
+            [trajectories.N_INPUTS, args.hidden, trajectories.N_OUTPUTS],
+            activation=args.activation if args.activation != "linear" else "tanh",
+            seed=args.seed,
+            bptt=args.bptt,
+            clip=args.clip,
+        )
+    net.learning_rate = args.lr if args.lr is not None else RECURRENT_PRETRAIN["learning_rate"]
+    options = {"momentum": args.momentum} if args.momentum is not None else None
+    net.set_optimizer(args.optimizer or RECURRENT_PRETRAIN["optimizer"], options)
+    if args.data is not None:
+        strokes = _read_strokes(args.data)
+        source = str(args.data)
+    else:
+        strokes = trajectories.generate(
+            args.trajectories, args.strokes, int(12 * trajectories.HZ), seed=args.seed
+        )
+        source = f"{args.strokes} generated {args.trajectories}"
+    inputs, targets = trajectories.strokes_to_sequences(strokes, args.sequence, args.stride)
+    epochs = args.epochs if args.epochs is not None else RECURRENT_PRETRAIN["epochs"]
+    batch = args.batch_size if args.batch_size is not None else RECURRENT_PRETRAIN["batch_size"]
+    trainer = RecurrentTrainer(
+        net, inputs, targets, epochs, batch, seed=args.seed, target_error=args.target_error
+    )
+    try:
+        while not trainer.finished:
+            trainer.run(max_seconds=REFRESH_SECONDS)
+            if not args.quiet:
+                _bar_recurrent(trainer, sys.stderr)
+    finally:
+        if not args.quiet:
+            sys.stderr.write("\n")
+    summary = trainer.summary()
+    print(
+        f"{net!r}: {summary.epochs_done} epochs on {len(inputs)} sequences of "
+        f"{inputs.shape[1]} steps from {source}, final mean error {summary.final_error:.6g}, "
+        f"{summary.samples_per_s:,.0f} sequences/s, {summary.seconds:.2f} s"
+    )
+    if args.out is not None:
+        args.out.write_text(json.dumps(net.export(), allow_nan=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _bar_recurrent(trainer: RecurrentTrainer, stream: TextIO) -> None:
+    progress = trainer.progress()
+    total = trainer.epochs * len(trainer._x)
+    filled = int(BAR_WIDTH * progress["samples"] / total) if total else BAR_WIDTH
+    error = "-" if progress["error"] is None else f"{progress['error']:.3e}"
+    stream.write(
+        f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] epoch "
+        f"{progress['epoch']}/{progress['epochs']}  error {error}  "
+        f"{progress['samples_per_s']:,.0f} sequences/s "
+    )
+    stream.flush()
+
+
+def _info_recurrent(args: argparse.Namespace) -> int:
+    net = _read_any_model(args.model)
+    assert isinstance(net, RecurrentNetwork)
+    params = net.export_params()
+    print(f"{args.model}: {net!r}")
+    print(
+        f"  parameters: {net.parameter_count}  clip: {params['clip']}  "
+        f"inputs: x, y, dx, dy  outputs: the next dx, dy"
+    )
+    if args.data is not None:
+        inputs, targets = trajectories.strokes_to_sequences(_read_strokes(args.data))
+        print(
+            f"  mean error on {args.data} ({len(inputs)} sequences): "
             f"{net.evaluate(inputs, targets):.6g}"
         )
     return 0
