@@ -243,6 +243,17 @@ class RecurrentNetwork:
         self._fed = True
         return y.copy()
 
+    def snapshot_state(self) -> tuple[Array, Array]:
+        """The state and the last output, to go back to with ``restore_state``."""
+        return self.state.copy(), self.outputs.copy()
+
+    def restore_state(self, snapshot: tuple[Array, Array]) -> None:
+        """Go back to a ``snapshot_state``; the next step is a ``feed`` (not a backpropagate)."""
+        state, outputs = snapshot
+        self.state = check_array(state, "state", (self.layers[1],), limit=INPUT_LIMIT).copy()
+        self.outputs = check_array(outputs, "outputs", (self.layers[2],), limit=INPUT_LIMIT).copy()
+        self._fed = False
+
     def reset_state(self) -> None:
         """Forget the past: a zero state and an empty window."""
         self.state = np.zeros(self.layers[1])
