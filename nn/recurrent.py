@@ -29,7 +29,6 @@ engine (``nn.recurrent_engine``); the tests prove both give the same numbers.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -166,8 +165,11 @@ class RecurrentNetwork:
         )
         self.state = np.zeros(hidden)  # h, the network's memory, (H,)
         self.outputs = np.zeros(n_out)  # y of the last feed, (n_out,)
-        # The window: (x_s, h_{s-1}, h_s) of the last ``bptt`` steps, oldest first.
-        self._window: deque[tuple[Array, Array, Array]] = deque(maxlen=self.bptt)
+        # The window of the last ``bptt`` steps, oldest first: inputs x_s in _xs[:k], states
+        # in _hs[1 : k + 1], and in _hs[0] the state before the window (where truncation cuts).
+        self._xs = np.zeros((self.bptt, n_in))  # (bptt, n_in)
+        self._hs = np.zeros((self.bptt + 1, hidden))  # (bptt + 1, H)
+        self._k = 0  # steps in the window
         self.output_error: float | None = None  # 1/2 * sum((t - y)**2) of the last step
         self.gradient_norm: float | None = None  # before clipping, of the last step
         self.iterations = 0
@@ -237,11 +239,23 @@ class RecurrentNetwork:
         y, h = self.step(x, self.state)
         if not (np.isfinite(y).all() and np.isfinite(h).all()):
             raise divergence(self._learning_rate, math.inf, " (the outputs overflowed)")
-        self._window.append((x, self.state, h))
+        k = self._k
+        if k == self.bptt:  # full: the oldest step leaves the window
+            self._xs[:-1] = self._xs[1:]
+            self._hs[:-1] = self._hs[1:]
+            k -= 1
+        self._xs[k] = x
+        self._hs[k + 1] = h
+        self._k = k + 1
         self.state = h
         self.outputs = y
         self._fed = True
         return y.copy()
+
+    @property
+    def last_input(self) -> Array:
+        """The input of the last feed (zeros before any), shape ``(n_in,)``."""
+        return self._xs[self._k - 1].copy() if self._k else np.zeros(self.layers[0])
 
     def snapshot_state(self) -> tuple[Array, Array]:
         """The state and the last output, to go back to with ``restore_state``."""
@@ -252,13 +266,16 @@ class RecurrentNetwork:
         state, outputs = snapshot
         self.state = check_array(state, "state", (self.layers[1],), limit=INPUT_LIMIT).copy()
         self.outputs = check_array(outputs, "outputs", (self.layers[2],), limit=INPUT_LIMIT).copy()
+        self._hs[0] = self.state  # the window starts again from here
+        self._k = 0
         self._fed = False
 
     def reset_state(self) -> None:
         """Forget the past: a zero state and an empty window."""
         self.state = np.zeros(self.layers[1])
         self.outputs = np.zeros(self.layers[2])
-        self._window.clear()
+        self._hs[0] = 0.0
+        self._k = 0
         self._fed = False
 
     def backpropagate(self, targets: Sequence[float] | Array) -> float:
@@ -273,15 +290,14 @@ class RecurrentNetwork:
         error = 0.5 * float(dy @ dy)
         if not error <= ERROR_LIMIT:
             raise divergence(self._learning_rate, error)
-        xs = np.array([x for x, _, _ in self._window])  # (k, n_in)
-        hs = np.array([h for _, _, h in self._window])  # (k, H)
-        dys = np.zeros((len(xs), self.layers[2]))  # only the last step has a target
+        k = self._k
+        dys = np.zeros((k, self.layers[2]))  # only the last step has a target, (k, n_out)
         dys[-1] = dy
         gradients = bptt(
             (self._w_x, self._w_h, self._w_y),
-            xs,
-            hs,
-            self._window[0][1],
+            self._xs[:k],
+            self._hs[1 : k + 1],
+            self._hs[0],
             dys,
             self._activation.derivative,
         )

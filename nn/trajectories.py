@@ -30,9 +30,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nn.activations import ACTIVATIONS
 from nn.defaults import ANTICIPATE_DEFAULTS, RECURRENT_PRETRAIN
 from nn.errors import SchemaError
 from nn.validation import check_array, check_int, check_real, show
@@ -53,6 +55,7 @@ __all__ = [
     "parse_moves",
     "random_curve",
     "resample",
+    "roll",
     "sequences",
     "strokes_to_sequences",
 ]
@@ -65,6 +68,9 @@ HZ = float(ANTICIPATE_DEFAULTS["sample_hz"])
 MAX_EVENTS = 1_000_000
 
 Array = np.ndarray
+
+if TYPE_CHECKING:
+    from nn.recurrent import RecurrentNetwork
 
 
 # --- what the network sees ----------------------------------------------------------------------
@@ -79,6 +85,39 @@ def features(position: Array, previous: Array) -> Array:
 def decode_displacement(output: Array) -> Array:
     """A network output (hundredths of the canvas) back to a displacement in canvas fractions."""
     return np.asarray(output) / SCALE
+
+
+def roll(
+    net: RecurrentNetwork, state: Array, position: Array, previous: Array, output: Array, steps: int
+) -> Array:
+    """Where the pointer will be ``steps`` samples after ``position`` if it moves as the network
+    predicts: ``output`` is the network's prediction of the next displacement, made from
+    ``state``; each predicted position is fed back as the next input. The network's own state
+    does not change. Written for speed (one reused input array, positions as Python floats), as
+    the page runs it every frame; the tests check it against ``net.step`` and ``features``."""
+    if steps <= 0:
+        return np.array(position, dtype=float)
+    w_x, w_h, w_y = net.weights
+    b_h, b_y = net.biases
+    f = ACTIVATIONS[net.activation].function
+    (px, py), (dx, dy) = np.asarray(position).tolist(), np.asarray(output).tolist()
+    qx, qy = px, py
+    px, py = px + dx / SCALE, py + dy / SCALE
+    x = np.empty(N_INPUTS)
+    h = state
+    for _ in range(steps - 1):
+        x[0], x[1] = 2.0 * px - 1.0, 2.0 * py - 1.0
+        x[2], x[3] = SCALE * (px - qx), SCALE * (py - qy)
+        z = x @ w_x  # (H,)
+        z += h @ w_h
+        z += b_h
+        h = f(z, out=z)
+        y = h @ w_y  # (2,)
+        y += b_y
+        dx, dy = y.tolist()
+        qx, qy = px, py
+        px, py = px + dx / SCALE, py + dy / SCALE
+    return np.array([px, py])
 
 
 def encode(path: object) -> tuple[Array, Array]:

@@ -36,7 +36,7 @@ import numpy as np
 
 from nn import DivergenceError, RecurrentNetwork
 from nn.defaults import ANTICIPATE_DEFAULTS
-from nn.trajectories import SCALE, features
+from nn.trajectories import SCALE, features, roll
 from nn.validation import check_real
 
 __all__ = ["Anticipator"]
@@ -193,15 +193,7 @@ class Anticipator:
 
     def _look_ahead(self, position: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Roll the prediction ``steps`` samples ahead from a copy of the state."""
-        if self.steps == 0:
-            return position
-        state = self.net.state  # step() never changes it: a copy in effect
-        here = position + y / SCALE
-        previous = position
-        for _ in range(self.steps - 1):
-            y, state = self.net.step(features(here, previous), state)
-            previous, here = here, here + y / SCALE
-        return here
+        return roll(self.net, self.net.state, position, self._previous, y, self.steps)
 
     def _roll(self) -> None:
         """Let go: the network's own prediction becomes the next sample."""

@@ -103,3 +103,22 @@ def test_train_recurrent_messages_are_checked() -> None:
         check_train_recurrent({**plain, "dataset": {"inputs": [[[1.0]]], "targets": [[[1.0]]]}})
     with pytest.raises(SchemaError, match="kind must be 'recurrent'"):
         check_train_recurrent({**plain, "model": {**plain["model"], "kind": "feedforward"}})
+
+
+def test_roll_is_stepping_with_the_networks_own_predictions() -> None:
+    from nn import RecurrentNetwork
+    from nn.trajectories import roll
+
+    net = RecurrentNetwork([4, 6, 2], seed=2)
+    path = circle(10, seed=0)
+    for p, q in zip(path[1:], path[:-1], strict=True):
+        y = net.feed(features(p, q))
+    state, before = net.state.copy(), net.export()
+    here, previous, out, h = path[-1], path[-2], y, net.state
+    for _ in range(7):  # the naive loop: 8 steps ahead
+        previous, here = here, here + out / 100.0
+        out, h = net.step(features(here, previous), h)
+    expected = here + out / 100.0
+    assert np.max(np.abs(roll(net, state, path[-1], path[-2], y, 8) - expected)) < 1e-12
+    assert np.array_equal(net.state, state) and net.export() == before
+    assert np.array_equal(roll(net, state, path[-1], path[-2], y, 0), path[-1])
