@@ -9,7 +9,8 @@ events and animation frames in, drawing and ``data-*`` attributes out.
 ``data-lead-error`` and ``data-lag-error`` (CSS px, means over the last second; empty until
 known), and ``data-let-go`` (``true`` while the network draws on its own).
 ``window.nnStats.anticipateMs`` is a ring of the Python time of each frame's work (feed,
-backpropagation through time, rollout), ``nnStats.anticipateFrames`` its count.
+backpropagation through time, rollout), ``nnStats.anticipateSamples`` the samples each of those
+frames took (more than one after a late frame), ``nnStats.anticipateFrames`` their count.
 
 Usage (app.py)::
 
@@ -210,9 +211,11 @@ class AnticipateMode:
         self._now = window.performance.now
         self._set_attr = app.stage.canvas.setAttribute
         self._stats_ring = window.Float64Array.new(RING)
+        self._samples_ring = window.Uint8Array.new(RING)
         self._stats_count = 0
         if getattr(window, "nnStats", None) is not None:
             window.nnStats.anticipateMs = self._stats_ring
+            window.nnStats.anticipateSamples = self._samples_ring
             window.nnStats.anticipateFrames = 0
         self.el["horizon"].value = str(ANTICIPATE_DEFAULTS["horizon_ms"])
         self.el["horizon"].min = str(ANTICIPATE_DEFAULTS["min_horizon_ms"])
@@ -384,6 +387,7 @@ class AnticipateMode:
         spent = time.perf_counter() - started
         if taken:
             self._stats_ring[self._stats_count % RING] = spent * 1000.0
+            self._samples_ring[self._stats_count % RING] = min(taken, 255)
             self._stats_count += 1
             if getattr(window, "nnStats", None) is not None:
                 window.nnStats.anticipateFrames = self._stats_count

@@ -155,9 +155,9 @@ def test_a_circle_drawn_then_released_keeps_going_round(app_page, base_url_app):
     page.check("#let-go")
     page.wait_for_selector("#stage[data-let-go=true]", state="attached")
     page.uncheck("#let-go")
-    page.mouse.move(box["x"] + 50, box["y"] + 50)
-    page.mouse.move(box["x"] + 60, box["y"] + 55)
+    page.evaluate(MOTION, ["circle"])  # the pointer moves again: it takes over
     page.wait_for_selector("#stage[data-let-go=false]", state="attached")
+    page.evaluate("window.nnStopMotion()")
 
 
 def test_switching_modes_keeps_each_modes_network(app_page, base_url_app, tmp_path):
