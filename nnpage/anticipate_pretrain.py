@@ -126,7 +126,8 @@ def done(panel, message: dict) -> None:
             **message["model"],
             "weights": [w.tolist() for w in message["model"]["weights"]],
             "biases": [b.tolist() for b in message["model"]["biases"]],
-        }
+        },
+        switch=False,
     )
     if summary["final_error"] is not None:
         panel.app.plot.add(summary["final_error"])

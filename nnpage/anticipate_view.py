@@ -507,8 +507,9 @@ class AnticipateMode:
     def export_model(self) -> dict:
         return self.net.export()
 
-    def import_model(self, data: object) -> None:
-        """Load a recurrent export (its sizes must be the page's: 4 inputs, 2 outputs)."""
+    def import_model(self, data: object, *, switch: bool = True) -> None:
+        """Load a recurrent export (its sizes must be the page's: 4 inputs, 2 outputs) and, if
+        ``switch``, show Anticipate."""
         net = RecurrentNetwork.from_export(data)
         if (net.layers[0], net.layers[2]) != (N_INPUTS, N_OUTPUTS):
             raise NNError(
@@ -519,7 +520,8 @@ class AnticipateMode:
         net.set_optimizer(RECURRENT_DEFAULTS["optimizer"])
         net.learning_rate = RECURRENT_DEFAULTS["learning_rate"]
         self.set_network(net)
-        self.set_mode("anticipate")
+        if switch:
+            self.set_mode("anticipate")
 
     def destroy(self) -> None:
         self.listeners.destroy()

@@ -393,7 +393,7 @@ class Pretrain:
     def _done(self, message: dict) -> None:
         run, summary = self.run, message["summary"]
         self._end_run()
-        now = _shape(self.app.export_model()["params"])
+        now = _shape(self.app.network.export_params())  # the Follow network, in either mode
         if now != run["params"]:
             self.app.alert(
                 "The network's settings changed during the pre-training, so its "

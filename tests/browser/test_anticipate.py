@@ -194,3 +194,58 @@ def test_switching_modes_keeps_each_modes_network(app_page, base_url_app, tmp_pa
     assert page.input_value("#mode") == "anticipate"
     assert model(page)["weights"] == trained["weights"]
     assert page.evaluate("document.getElementById('network').dataset.layers") == "4-8-2"
+
+
+def test_network_view_shows_the_recurrent_weights_and_the_state(app_page, base_url_app):
+    """In Anticipate the network view has the hidden layer's loops (W_h); hovering a hidden
+    neuron reads its state, hovering its loop the recurrent weight."""
+    page = app_page
+    open_app(page, base_url_app)
+    page.select_option("#mode", "anticipate")
+    page.wait_for_function("document.getElementById('network').dataset.layers === '4-16-2'")
+    canvas = page.locator("#network-canvas")
+    canvas.scroll_into_view_if_needed()
+    size = canvas.evaluate("c => [c.clientWidth, c.clientHeight]")
+    w, h = size
+    spacing = min(44.0, (h - 2 * 22 - 14) / 15)
+    radius = max(5.0, min(11.0, spacing * 0.32))
+    x, y = 74 + (w - 2 * 74) / 2, (h - 14) / 2 - 7.5 * spacing  # hidden neuron 1
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_function(
+        "!document.getElementById('network-tip').hidden && "
+        "document.getElementById('network-tip').textContent.includes('hidden neuron 1: state')"
+    )
+    page.mouse.move(box["x"] + x + radius + 13, box["y"] + y)
+    page.wait_for_function(
+        "document.getElementById('network-tip').textContent"
+        ".includes('recurrent weight hidden 1 → hidden 1')"
+    )
+
+
+def test_pretraining_in_anticipate_trains_the_recurrent_network(app_page, base_url_app):
+    """Pre-train in Anticipate mode: the worker trains the recurrent network on generated curves
+    and the page imports it, staying in Anticipate; the Follow network is untouched."""
+    page = app_page
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    open_app(page, base_url_app)
+    page.wait_for_selector("#pretrain[data-worker=ready]", state="attached", timeout=90_000)
+    follow = json.loads(choose_mode(page, "anticipate"))
+    before = model(page)
+    assert page.input_value("#epochs") == "30" and page.input_value("#batch-size") == "32"
+    page.select_option("#dataset-source", "generated")
+    page.fill("#dataset-size", "2160")  # 3 curves of 12 s
+    page.fill("#epochs", "3")
+    page.click("#pretrain-start")
+    page.wait_for_selector(
+        "#pretrain[data-last-run], #alert:not([hidden])", state="attached", timeout=120_000
+    )
+    assert not alert_text(page)
+    summary = json.loads(page.get_attribute("#pretrain", "data-last-run"))
+    assert summary["epochs_done"] == 3 and summary["final_error"] > 0
+    after = model(page)
+    assert after["kind"] == "recurrent" and after["weights"] != before["weights"]
+    assert page.get_attribute("#stage", "data-mode") == "anticipate"
+    assert json.loads(choose_mode(page, "follow")) == after
+    assert model(page) == follow
+    assert page.input_value("#epochs") == "300"  # Follow's own pre-training fields are back
