@@ -98,7 +98,9 @@ class RecurrentNetwork:
         learning_rate: step size (> 0).
         activation: the hidden layer's activation, a key of ``nn.ACTIVATIONS`` (tanh by default).
         seed: seeds the ``np.random.Generator`` of the initial weights and of ``train``.
-        optimizer, optimizer_options: as for ``nn.Network`` (Adam by default).
+        optimizer, optimizer_options: as for ``nn.Network``.
+        (Unset settings take ``nn.defaults.RECURRENT_DEFAULTS``: tanh, SGD at 0.01, bptt 16,
+        clip 1.)
         bptt: steps backpropagation goes back through time.
         clip: largest norm of a gradient (larger ones are scaled down to it).
         rng: a ready ``np.random.Generator`` to use instead of ``seed``.

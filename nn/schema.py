@@ -14,8 +14,12 @@ Model export (``Network.export()``, the file ``python -m nn train --out`` writes
      "weights": [[[...n_out...] x n_in] per layer],      # w[l][i][j]: neuron i of l -> j of l+1
      "biases":  [[...n_out...] per non-input layer]}
 
+An optional top-level ``"kind": "feedforward"`` is accepted (files without it are feed-forward);
+recurrent exports (``"kind": "recurrent"``) are checked by ``nn.recurrent_schema``.
+
 Worker protocol (main -> worker: ``warmup``, ``train``, ``cancel``; worker -> main: ``ready``,
-``progress``, ``done``, ``error``); see ``MESSAGE_TYPES`` and the ``*_message`` builders.
+``progress``, ``done``, ``error``; for recurrent networks ``train_recurrent`` and
+``done_recurrent``); see ``MESSAGE_TYPES`` and the ``*_message`` builders.
 
 >>> msg = cancel_message(7)
 >>> decode(encode(msg)) == msg
