@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import cpython, report
+from bench import cpython, recurrent, report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
@@ -75,12 +75,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print("CPython: throughput and time to accuracy ...", file=sys.stderr, flush=True)
         results["cpython"] = cpython.run(cpython.QUICK if args.quick else cpython.FULL)
         results["meta"]["cpython_seconds"] = round(time.perf_counter() - start, 1)
+        print("CPython: recurrent network ...", file=sys.stderr, flush=True)
+        results["recurrent"] = {
+            "cpython": recurrent.run(recurrent.QUICK if args.quick else recurrent.FULL)
+        }
     if "browser" in parts:
         from bench import browser  # needs Playwright; the CPython part does not
 
         start = time.perf_counter()
         results["browser"] = browser.run(quick=args.quick)
         results["meta"]["browser_seconds"] = round(time.perf_counter() - start, 1)
+        print("browser: recurrent network ...", file=sys.stderr, flush=True)
+        results.setdefault("recurrent", {})["browser"] = recurrent.browser_run(quick=args.quick)
     if hasattr(os, "getloadavg"):
         results["meta"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     return results
@@ -105,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         "first. Browser figures: wall clock."
     )
     print(report.table(report.rows(results)))
+    if "recurrent" in results:
+        print("\nRecurrent network (bench/recurrent.py):")
+        print(*recurrent.lines(results["recurrent"]), sep="\n")
     missing = report.not_measured(results)
     if missing:
         print("\nnot measured:", *missing, sep="\n")

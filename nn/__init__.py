@@ -18,8 +18,10 @@ from nn.datasets import (
 )
 from nn.errors import DivergenceError, NNError, SchemaError
 from nn.guard import ERROR_LIMIT, WEIGHT_LIMIT
+from nn.models import export_model, load_model
 from nn.network import Network
 from nn.optimizers import OPTIMIZERS
+from nn.recurrent import RecurrentNetwork
 from nn.schema import FORMAT_VERSION, parse_layers
 from nn.training import PRETRAIN_DEFAULTS, Trainer, TrainingSummary, recommended_training, train
 
@@ -36,6 +38,7 @@ __all__ = [
     "DivergenceError",
     "NNError",
     "Network",
+    "RecurrentNetwork",
     "SchemaError",
     "Trainer",
     "TrainingSummary",
@@ -43,7 +46,9 @@ __all__ = [
     "dataset_from_points",
     "dump_csv",
     "dump_json",
+    "export_model",
     "from_pixels",
+    "load_model",
     "parse_csv",
     "parse_json",
     "parse_layers",

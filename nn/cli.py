@@ -10,6 +10,12 @@ imports. ``train --model m.json`` continues a saved model with its own settings:
 ``--optimizer``, ``--momentum`` and ``--dropout`` change them when given, and a flag that
 describes a new network (``--layers``, ``--activation``, ...) is an error. Defaults come from
 ``nn.defaults``. Any error prints one line and exits with status 2.
+
+    python -m nn train --kind recurrent --data moves.csv --hidden 16 --epochs 30 --out rnn.json
+
+``--kind recurrent`` trains an Elman network (``nn.recurrent``) to predict the pointer's next
+displacement, on a recorded ``moves.csv`` (header ``time_ms,x,y``, positions in canvas fractions;
+see ``nn.trajectories``) or, without ``--data``, on generated ``--trajectories``.
 """
 
 from __future__ import annotations
@@ -21,14 +27,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nn import __version__, defaults
+from nn import __version__, defaults, trajectories
 from nn.activations import ACTIVATIONS
 from nn.datasets import parse_csv, parse_json, random_dataset
+from nn.defaults import RECURRENT_DEFAULTS, RECURRENT_PRETRAIN
 from nn.errors import NNError, SchemaError
+from nn.models import load_model
 from nn.network import Network
 from nn.optimizers import OPTIMIZERS
+from nn.recurrent import RecurrentNetwork
+from nn.recurrent_engine import RecurrentTrainer
+from nn.recurrent_schema import KINDS
 from nn.schema import INITIALISATIONS, parse_layers
 from nn.training import Trainer
+from nn.trajectories import GENERATORS
 
 __all__ = ["main"]
 
@@ -54,11 +66,27 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(ACTIVATIONS),
         help=f"output layer ({defaults.OUTPUT_ACTIVATION})",
     )
-    train.add_argument("--lr", type=float, help=f"learning rate ({defaults.LEARNING_RATE})")
-    train.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"({defaults.OPTIMIZER})")
+    train.add_argument("--kind", default="feedforward", choices=list(KINDS))
+    train.add_argument(
+        "--lr",
+        type=float,
+        help=f"learning rate ({defaults.LEARNING_RATE}; recurrent "
+        f"{RECURRENT_PRETRAIN['learning_rate']})",
+    )
+    train.add_argument(
+        "--optimizer",
+        choices=list(OPTIMIZERS),
+        help=f"({defaults.OPTIMIZER}; recurrent {RECURRENT_PRETRAIN['optimizer']})",
+    )
     train.add_argument("--momentum", type=float, help="momentum / nesterov coefficient")
-    train.add_argument("--epochs", type=int, default=defaults.EPOCHS)
-    train.add_argument("--batch-size", type=int, default=defaults.BATCH_SIZE)
+    train.add_argument(
+        "--epochs", type=int, help=f"({defaults.EPOCHS}; recurrent {RECURRENT_PRETRAIN['epochs']})"
+    )
+    train.add_argument(
+        "--batch-size",
+        type=int,
+        help=f"({defaults.BATCH_SIZE}; recurrent {RECURRENT_PRETRAIN['batch_size']} sequences)",
+    )
     train.add_argument(
         "--samples", type=int, default=defaults.SAMPLES, help="size of the random dataset"
     )
@@ -74,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-shuffle", action="store_true")
     train.add_argument("--out", type=Path, help="write the trained model here (JSON)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    recurrent = train.add_argument_group("recurrent (--kind recurrent)")
+    recurrent.add_argument("--hidden", type=int, default=RECURRENT_DEFAULTS["hidden"])
+    recurrent.add_argument("--bptt", type=int, default=RECURRENT_DEFAULTS["bptt"])
+    recurrent.add_argument("--clip", type=float, default=RECURRENT_DEFAULTS["clip"])
+    recurrent.add_argument("--trajectories", default="mixed", choices=list(GENERATORS))
+    recurrent.add_argument("--strokes", type=int, default=24, help="generated trajectories")
+    recurrent.add_argument("--sequence", type=int, default=RECURRENT_PRETRAIN["sequence"])
+    recurrent.add_argument("--stride", type=int, default=RECURRENT_PRETRAIN["stride"])
 
     info = commands.add_parser("info", help="describe a saved model")
     info.add_argument("model", type=Path)
@@ -88,11 +124,18 @@ def _read_dataset(path: Path, net: Network) -> tuple[Any, Any]:
 
 
 def _read_model(path: Path) -> Network:
+    net = _read_any_model(path)
+    if isinstance(net, RecurrentNetwork):
+        raise SchemaError(f"{path} holds a recurrent network; train it with --kind recurrent")
+    return net
+
+
+def _read_any_model(path: Path) -> Network | RecurrentNetwork:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{path} is not valid JSON: {exc}") from None
-    return Network.from_export(data)
+    return load_model(data)
 
 
 def _bar(trainer: Trainer, stream: TextIO) -> None:
@@ -156,6 +199,12 @@ def _new(args: argparse.Namespace) -> Network:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.kind == "recurrent":
+        return _train_recurrent(args)
+    if args.epochs is None:
+        args.epochs = defaults.EPOCHS
+    if args.batch_size is None:
+        args.batch_size = defaults.BATCH_SIZE
     net = _continued(args) if args.model is not None else _new(args)
     if args.data is not None:
         inputs, targets = _read_dataset(args.data, net)
@@ -197,6 +246,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    if isinstance(_read_any_model(args.model), RecurrentNetwork):
+        return _info_recurrent(args)
     net = _read_model(args.model)
     params = net.export_params()
     print(f"{args.model}: {net!r}")
@@ -209,6 +260,96 @@ def _info(args: argparse.Namespace) -> int:
         inputs, targets = _read_dataset(args.data, net)
         print(
             f"  mean error on {args.data} ({len(inputs)} samples): "
+            f"{net.evaluate(inputs, targets):.6g}"
+        )
+    return 0
+
+
+# --- recurrent networks ----------------------------------------------------------------------
+
+
+def _read_strokes(path: Path) -> list[Any]:
+    """A moves.csv file -> strokes resampled at the fixed rate."""
+    strokes = trajectories.parse_moves(path.read_text(encoding="utf-8"))
+    return [trajectories.resample(times, points) for times, points in strokes]
+
+
+def _train_recurrent(args: argparse.Namespace) -> int:
+    if args.model is not None:
+        net = _read_any_model(args.model)
+        if not isinstance(net, RecurrentNetwork):
+            raise SchemaError(f"{args.model} holds a feed-forward network, not a recurrent one")
+    else:
+        net = RecurrentNetwork(
+            [trajectories.N_INPUTS, args.hidden, trajectories.N_OUTPUTS],
+            activation=args.activation or RECURRENT_DEFAULTS["activation"],
+            seed=args.seed,
+            bptt=args.bptt,
+            clip=args.clip,
+        )
+    net.learning_rate = args.lr if args.lr is not None else RECURRENT_PRETRAIN["learning_rate"]
+    options = {"momentum": args.momentum} if args.momentum is not None else None
+    net.set_optimizer(args.optimizer or RECURRENT_PRETRAIN["optimizer"], options)
+    if args.data is not None:
+        strokes = _read_strokes(args.data)
+        source = str(args.data)
+    else:
+        strokes = trajectories.generate(
+            args.trajectories, args.strokes, int(12 * trajectories.HZ), seed=args.seed
+        )
+        source = f"{args.strokes} generated {args.trajectories}"
+    inputs, targets = trajectories.strokes_to_sequences(strokes, args.sequence, args.stride)
+    epochs = args.epochs if args.epochs is not None else RECURRENT_PRETRAIN["epochs"]
+    batch = args.batch_size if args.batch_size is not None else RECURRENT_PRETRAIN["batch_size"]
+    trainer = RecurrentTrainer(
+        net, inputs, targets, epochs, batch, seed=args.seed, target_error=args.target_error
+    )
+    try:
+        while not trainer.finished:
+            trainer.run(max_seconds=REFRESH_SECONDS)
+            if not args.quiet:
+                _bar_recurrent(trainer, sys.stderr)
+    finally:
+        if not args.quiet:
+            sys.stderr.write("\n")
+    summary = trainer.summary()
+    print(
+        f"{net!r}: {summary.epochs_done} epochs on {len(inputs)} sequences of "
+        f"{inputs.shape[1]} steps from {source}, final mean error {summary.final_error:.6g}, "
+        f"{summary.samples_per_s:,.0f} sequences/s, {summary.seconds:.2f} s"
+    )
+    if args.out is not None:
+        args.out.write_text(json.dumps(net.export(), allow_nan=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _bar_recurrent(trainer: RecurrentTrainer, stream: TextIO) -> None:
+    progress = trainer.progress()
+    total = trainer.epochs * len(trainer._x)
+    filled = int(BAR_WIDTH * progress["samples"] / total) if total else BAR_WIDTH
+    error = "-" if progress["error"] is None else f"{progress['error']:.3e}"
+    stream.write(
+        f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] epoch "
+        f"{progress['epoch']}/{progress['epochs']}  error {error}  "
+        f"{progress['samples_per_s']:,.0f} sequences/s "
+    )
+    stream.flush()
+
+
+def _info_recurrent(args: argparse.Namespace) -> int:
+    net = _read_any_model(args.model)
+    assert isinstance(net, RecurrentNetwork)
+    params = net.export_params()
+    print(f"{args.model}: {net!r}")
+    print(
+        f"  parameters: {net.parameter_count}  clip: {params['clip']}  "
+        f"inputs: x, y, dx, dy  outputs: the next dx, dy"
+    )
+    if args.data is not None:
+        inputs, targets = trajectories.strokes_to_sequences(_read_strokes(args.data))
+        print(
+            f"  mean error on {args.data} ({len(inputs)} sequences): "
             f"{net.evaluate(inputs, targets):.6g}"
         )
     return 0

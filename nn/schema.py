@@ -14,8 +14,12 @@ Model export (``Network.export()``, the file ``python -m nn train --out`` writes
      "weights": [[[...n_out...] x n_in] per layer],      # w[l][i][j]: neuron i of l -> j of l+1
      "biases":  [[...n_out...] per non-input layer]}
 
+An optional top-level ``"kind": "feedforward"`` is accepted (files without it are feed-forward);
+recurrent exports (``"kind": "recurrent"``) are checked by ``nn.recurrent_schema``.
+
 Worker protocol (main -> worker: ``warmup``, ``train``, ``cancel``; worker -> main: ``ready``,
-``progress``, ``done``, ``error``); see ``MESSAGE_TYPES`` and the ``*_message`` builders.
+``progress``, ``done``, ``error``; for recurrent networks ``train_recurrent`` and
+``done_recurrent``); see ``MESSAGE_TYPES`` and the ``*_message`` builders.
 
 >>> msg = cancel_message(7)
 >>> decode(encode(msg)) == msg
@@ -69,12 +73,14 @@ __all__ = [
     "check_weights",
     "decode",
     "done_message",
+    "done_recurrent_message",
     "encode",
     "error_message",
     "parse_layers",
     "progress_message",
     "ready_message",
     "train_message",
+    "train_recurrent_message",
     "warmup_message",
 ]
 
@@ -244,7 +250,12 @@ def check_biases(value: object, layers: Sequence[int], bias: bool = True) -> lis
 def check_export(value: object) -> dict[str, Any]:
     """A whole model export: ``format_version``, ``params``, ``weights``, ``biases``."""
     obj = _require_dict(value, "model")
-    _check_keys(obj, "model", ["format_version", "params", "weights", "biases"])
+    _check_keys(obj, "model", ["format_version", "params", "weights", "biases"], ["kind"])
+    if obj.get("kind", "feedforward") != "feedforward":
+        raise SchemaError(
+            f"model kind must be 'feedforward' here, got {show(obj['kind'])}; "
+            f"nn.load_model reads either kind"
+        )
     version = obj["format_version"]
     if version != FORMAT_VERSION or isinstance(version, bool):
         raise SchemaError(f"format_version must be {FORMAT_VERSION}, got {show(version)}")
@@ -410,6 +421,8 @@ MESSAGE_TYPES: dict[str, Callable[[Mapping[str, Any]], Message]] = {
     "progress": _check_progress,
     "done": _check_done,
     "error": _check_error,
+    # nn.recurrent_schema adds train_recurrent (main -> worker) and done_recurrent (worker ->
+    # main) when it is imported, as the nn package does: it builds on this module, not the reverse.
 }
 
 
@@ -555,3 +568,40 @@ def error_message(run_id: int | None, message: str, kind: str = "internal") -> M
     if isinstance(message, str) and len(message) > 10_000:
         message = message[:9_997] + "..."
     return _plain_message({"type": "error", "id": run_id, "message": message, "kind": kind})
+
+
+def train_recurrent_message(
+    run_id: int,
+    model: Mapping[str, Any],
+    inputs: object,
+    targets: object,
+    epochs: int,
+    *,
+    batch_size: int = 32,
+    seed: int | None = None,
+    target_error: float | None = None,
+    progress_interval: float = 0.1,
+) -> Message:
+    """main -> worker: train a copy of a recurrent ``model`` on sequences ``(S, T, n)``."""
+    return _plain_message(
+        {
+            "type": "train_recurrent",
+            "id": run_id,
+            "model": model,
+            "dataset": {"inputs": inputs, "targets": targets},
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "seed": seed,
+            "target_error": target_error,
+            "progress_interval": progress_interval,
+        }
+    )
+
+
+def done_recurrent_message(
+    run_id: int, model: Mapping[str, Any], summary: Mapping[str, Any]
+) -> Message:
+    """worker -> main: a recurrent training ended; ``model`` is the trained export."""
+    return _plain_message(
+        {"type": "done_recurrent", "id": run_id, "model": model, "summary": summary}
+    )

@@ -40,7 +40,9 @@ from pyodide.ffi import create_proxy
 from pyscript import document, window
 
 from nn import Network, NNError
+from nn.recurrent_schema import model_kind
 from nn.schema import check_params
+from nnpage.anticipate_view import AnticipateMode
 from nnpage.controls import Controls
 from nnpage.netview import NetView
 from nnpage.plot import LossPlot
@@ -72,12 +74,14 @@ class App:
         self.on_network_change: list[Callable[[Network], None]] = []
         self.on_settings_change: list[Callable[[Settings], None]] = []
         self.trainer = Trainer(self.network, on_divergence=self._diverged)
-        self.stage = Stage(get("stage"), on_move=self.trainer.move, stats=stats)
+        self.mode = "follow"  # or "anticipate" (nnpage/anticipate_view.py)
+        self.stage = Stage(get("stage"), on_move=self._moved, stats=stats)
         self.stage.on_resize = self._stage_resized
         self.plot = LossPlot(get("loss-plot"))
         reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches
         self.netview = NetView(get("network"), interval_ms=NET_MS * (4 if reduced else 1))
         self.controls = Controls(self)
+        self.anticipate = AnticipateMode(self)
         self._proxies = [
             create_proxy(lambda e: self.clear_alert()),
             create_proxy(self._views_resized),
@@ -208,11 +212,19 @@ class App:
         self._set_network(Network.from_export(model), fresh=False)
 
     def export_model(self) -> dict:
+        """The current mode's network (Follow: feed-forward, Anticipate: recurrent)."""
+        if self.mode == "anticipate":
+            return self.anticipate.export_model()
         return self.network.export()
 
     def import_model(self, data: object) -> None:
-        """Load a whole model export (its layers and settings too); raises ``NNError``."""
+        """Load a whole model export (its layers and settings too); raises ``NNError``.
+        A recurrent model goes to Anticipate (and switches to it), any other to Follow."""
+        if model_kind(data) == "recurrent":
+            self.anticipate.import_model(data)
+            return
         net = Network.from_export(data)
+        self.anticipate.set_mode("follow")
         params = net.export_params()
         new = self.settings.replace(
             layers=tuple(params["layers"]),
@@ -261,9 +273,24 @@ class App:
 
     # --- the animation frame ---------------------------------------------------------------------
 
+    def _moved(self, x: float, y: float) -> None:
+        if self.mode == "anticipate":
+            self.anticipate.pointer(x, y)
+        else:
+            self.trainer.move(x, y)
+
     def _frame(self, now: float) -> None:
         self._raf(self._frame_proxy)
         started = time.perf_counter()
+        if self.mode == "anticipate":
+            self.anticipate.frame(now)
+            self.netview.draw(now)
+            if now - self._last_numbers >= NUMBERS_MS:
+                self._last_numbers = now
+                self._show_numbers()
+            if self.stats is not None:
+                self.stats.frame(time.perf_counter() - started)
+            return
         trainer = self.trainer
         if trainer.replay_on:
             trainer.replay(REPLAY_BUDGET_S)
@@ -291,6 +318,8 @@ class App:
 
     def _show_numbers(self) -> None:
         t, net = self.trainer, self.network
+        if self.mode == "anticipate":
+            t, net = self.anticipate.anticipator, self.anticipate.net
         values = {
             "iterations": f"{t.iterations:,}",
             "error": "–" if t.error is None else f"{t.error:.2e}",

@@ -53,6 +53,36 @@ def _circle(x: float, y: float, r: float) -> str:
     return f"M{x + r:.1f} {y:.1f}{arc} {x - r:.1f} {y:.1f}{arc} {x + r:.1f} {y:.1f}"
 
 
+def _io_names(net) -> tuple[list[str], list[str]]:
+    """Names of the input and output neurons: x, y (repeated) or the network's own."""
+    names = getattr(net, "io_names", IO_NAMES)
+    n_in, n_out = net.layers[0], net.layers[-1]
+    return (
+        [names[0][j % len(names[0])] for j in range(n_in)],
+        [names[1][j % len(names[1])] for j in range(n_out)],
+    )
+
+
+def _recurrent_curves(column: list, r: float) -> tuple[list[str], list[tuple]]:
+    """SVG paths of the recurrent connections of one column of neurons (i -> j, row-major), as
+    loops bulging to the right, and two hit-testing segments per loop (via its middle)."""
+    curves, halves = [], []
+    for x1, y1 in column:
+        for x2, y2 in column:
+            bulge = r * 2.2 + 0.35 * abs(y2 - y1)
+            if y1 == y2:  # a neuron onto itself: a small loop
+                cx, cy = x1 + r + 14, y1
+                curves.append(
+                    f"M{x1 + r:.1f} {y1 - 3:.1f}C{x1 + r + 16:.1f} {y1 - 14:.1f} "
+                    f"{x1 + r + 16:.1f} {y1 + 14:.1f} {x1 + r:.1f} {y1 + 3:.1f}"
+                )
+            else:
+                cx, cy = x1 + bulge, (y1 + y2) / 2
+                curves.append(f"M{x1:.1f} {y1:.1f}Q{x1 + 2 * bulge:.1f} {cy:.1f} {x2:.1f} {y2:.1f}")
+            halves += [(x1, y1, cx, cy), (cx, cy, x2, y2)]
+    return curves, halves
+
+
 def _short(v: float) -> str:
     return f"{v:+.2f}" if abs(v) < 100 else f"{v:+.1e}"
 
@@ -133,8 +163,15 @@ class NetView:
                 for j, (x2, y2) in enumerate(b):
                     segs.append((x1, y1, x2, y2))
                     keys.append((li, i, j))
-        self._seg = np.array(segs)  # (n_weights, 4)
         self._seg_text = [f"M{x1:.1f} {y1:.1f}L{x2:.1f} {y2:.1f}" for x1, y1, x2, y2 in segs]
+        recurrent = getattr(self.net, "recurrent", None)
+        if recurrent is not None:  # W_h: hidden neuron i -> hidden neuron j, one step later
+            curves, halves = _recurrent_curves(self.pos[1], self.radius)
+            self._seg_text += curves
+            segs += halves
+            keys += [("r", i, j) for i in range(len(self.pos[1])) for j in range(len(self.pos[1]))
+                     for _ in (0, 1)]  # fmt: skip
+        self._seg = np.array(segs)  # (n_weights, 4): hit-testing segments
         self._seg_keys = keys
         r = self.radius
         self._circle_text = [[_circle(x, y, r) for x, y in layer] for layer in self.pos]
@@ -176,7 +213,9 @@ class NetView:
 
     def _draw_connections(self, weights) -> None:
         ctx = self.ctx
-        flat = np.concatenate([w.ravel() for w in weights])  # same order as self._seg_text
+        recurrent = getattr(self.net, "recurrent", None)
+        extra = [] if recurrent is None else [recurrent.ravel()]
+        flat = np.concatenate([w.ravel() for w in weights] + extra)  # order of self._seg_text
         top = float(np.max(np.abs(flat))) or 1.0
         level = np.minimum((np.abs(flat) / top * LEVELS).astype(int), LEVELS - 1)
         bucket = np.where(flat >= 0, level, level + LEVELS)
@@ -235,14 +274,11 @@ class NetView:
         ctx.textBaseline = "middle"
         ctx.strokeStyle, ctx.lineWidth = "rgba(255, 255, 255, 0.9)", 3
         ins, outs = net.outputs[0], net.outputs[-1]
+        names = _io_names(net)
         for j, (x, y) in enumerate(self.pos[0]):
-            self._label(
-                f"{IO_NAMES[0][j % 2]} {_short(ins[j])}", x - r - 6, y, "right", COLORS["text"]
-            )
+            self._label(f"{names[0][j]} {_short(ins[j])}", x - r - 6, y, "right", COLORS["text"])
         for j, (x, y) in enumerate(self.pos[-1]):
-            self._label(
-                f"{IO_NAMES[1][j % 2]} {_short(outs[j])}", x + r + 6, y, "left", COLORS["text"]
-            )
+            self._label(f"{names[1][j]} {_short(outs[j])}", x + r + 6, y, "left", COLORS["text"])
         ctx.font = "11px system-ui, sans-serif"
         last = len(self.pos) - 1
         for li, layer in enumerate(self.pos):
@@ -275,6 +311,13 @@ class NetView:
             r = self.radius + 4
             ctx.lineWidth = 2.5
             self._stroke(self._path2d(_circle(x, y, r)))
+        elif sel[0] == "r":
+            n = len(self.pos[1])
+            ctx.lineWidth = 3
+            ctx.setLineDash([4, 3])
+            offset = sum(w.size for w in self.net.weights)
+            self._stroke(self._path2d(self._seg_text[offset + sel[1] * n + sel[2]]))
+            ctx.setLineDash([])
         else:
             _, li, i, j = sel
             (x1, y1), (x2, y2) = self.pos[li][i], self.pos[li + 1][j]
@@ -284,13 +327,11 @@ class NetView:
             ctx.setLineDash([])
 
     def _update_paths_list(self, paths) -> None:
-        names = IO_NAMES
+        names = _io_names(self.net)
         texts = []
         for p in paths:
             factors = " × ".join(f"{w:.3f}" for w in p.weights)
-            texts.append(
-                f"{names[0][p.input % 2]} → {names[1][p.output % 2]}: {factors} ≈ {p.product:.3f}"
-            )
+            texts.append(f"{names[0][p.input]} → {names[1][p.output]}: {factors} ≈ {p.product:.3f}")
         if texts == self._paths_text:
             return
         if len(texts) != len(self._paths_text):
@@ -309,17 +350,32 @@ class NetView:
         """Text for a neuron ("n", layer, j) or a connection ("w", layer, i, j)."""
         net, last = self.net, len(self.net.layers) - 1
 
+        names = _io_names(net)
+
         def name(li: int, j: int) -> str:
             if li == 0:
-                return f"input {IO_NAMES[0][j % 2]}"
+                return f"input {names[0][j]}"
             if li == last:
-                return f"output {IO_NAMES[1][j % 2]}"
+                return f"output {names[1][j]}"
             return f"hidden layer {li}, neuron {j + 1}"
 
         if sel[0] == "w":
             _, li, i, j = sel
             return f"weight {name(li, i)} → {name(li + 1, j)}: {_fmt(net.weights[li][i, j])}"
+        if sel[0] == "r":
+            _, i, j = sel
+            return (
+                f"recurrent weight hidden {i + 1} → hidden {j + 1} (one step later): "
+                f"{_fmt(net.recurrent[i, j])}; state of hidden {i + 1} now "
+                f"{_fmt(net.outputs[1][i])}"
+            )
         _, li, j = sel
+        if getattr(net, "recurrent", None) is not None and 0 < li < last:
+            return (
+                f"hidden neuron {j + 1}: state {_fmt(net.outputs[1][j])} (its memory), bias "
+                f"{_fmt(net.biases[0][j])}, weight on its own last state "
+                f"{_fmt(net.recurrent[j, j])}"
+            )
         if li == 0:
             return f"{name(li, j)} = {_fmt(net.outputs[0][j])} (the pointer, normalised)"
         text = f"{name(li, j)}: output {_fmt(net.outputs[li][j])}"
@@ -336,6 +392,9 @@ class NetView:
         tip.textContent = self.describe(sel)
         if sel[0] == "n":
             x, y = self.pos[sel[1]][sel[2]]
+        elif sel[0] == "r":
+            x, y = self.pos[1][sel[1]]
+            x += 3 * self.radius
         else:
             (x1, y1), (x2, y2) = self.pos[sel[1]][sel[2]], self.pos[sel[1] + 1][sel[3]]
             x, y = (x1 + x2) / 2, (y1 + y2) / 2
@@ -359,7 +418,10 @@ class NetView:
         t = np.clip(((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
         dist = np.hypot(x1 + t * dx - x, y1 + t * dy - y)
         k = int(np.argmin(dist))
-        return ("w", *self._seg_keys[k]) if dist[k] <= 5 else None
+        key = self._seg_keys[k]
+        if dist[k] > 5:
+            return None
+        return key if key[0] == "r" else ("w", *key)
 
     def _on_pointer(self, event) -> None:
         if self.net is not None:

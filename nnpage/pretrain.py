@@ -41,6 +41,7 @@ from pyscript import PyWorker, config, document, window
 
 from nn import NNError, recommended_training, schema
 from nn.validation import check_real
+from nnpage import anticipate_pretrain
 from nnpage.dataset_panel import DatasetPanel, read_int
 from nnpage.listeners import Listeners
 
@@ -223,7 +224,7 @@ class Pretrain:
                 data, self.pending = self.pending, None
                 self._send(data)
             return
-        if run_id in self.cancelled and kind in ("done", "error"):  # the worker stopped
+        if run_id in self.cancelled and kind in ("done", "done_recurrent", "error"):
             ms = 1000 * (time.monotonic() - self.cancelled.pop(run_id))
             self.el["pretrain"].dataset.cancelMs = f"{ms:.0f}"
             return
@@ -240,6 +241,8 @@ class Pretrain:
             self._progress(message)
         elif kind == "done":
             self._done(message)
+        elif kind == "done_recurrent":
+            anticipate_pretrain.done(self, message)
         elif kind == "error":
             hint = " The network kept its weights."
             if message["kind"] == "divergence" and self.run["fast"]:
@@ -307,6 +310,9 @@ class Pretrain:
 
     def start(self) -> None:
         if self.run is not None:
+            return
+        if getattr(self.app, "mode", "follow") == "anticipate":
+            anticipate_pretrain.start(self)  # the recurrent network, on trajectories
             return
         epochs = read_int(self.el["epochs"], "Epochs", 1, schema.MAX_EPOCHS)
         batch_size = read_int(self.el["batch-size"], "Batch size", 1, schema.MAX_BATCH_SIZE)
@@ -387,7 +393,7 @@ class Pretrain:
     def _done(self, message: dict) -> None:
         run, summary = self.run, message["summary"]
         self._end_run()
-        now = _shape(self.app.export_model()["params"])
+        now = _shape(self.app.network.export_params())  # the Follow network, in either mode
         if now != run["params"]:
             self.app.alert(
                 "The network's settings changed during the pre-training, so its "

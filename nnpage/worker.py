@@ -29,7 +29,8 @@ from pyodide.ffi import JsProxy
 
 try:
     import nn
-    from nn import DivergenceError, Network, NNError, Trainer, schema
+    from nn import DivergenceError, Network, NNError, RecurrentNetwork, Trainer, schema
+    from nn.recurrent_engine import RecurrentTrainer
 except Exception as exc:  # e.g. the archive missing from [files]: say so instead of hanging
     START_ERROR: str | None = f"{type(exc).__name__}: {exc}"
 else:
@@ -76,7 +77,7 @@ class Runs:
         elif kind == "cancel":
             if message["id"] == self.active or message["id"] in self.waiting:
                 self.cancelled.add(message["id"])
-        elif kind == "train":
+        elif kind in ("train", "train_recurrent"):
             # One run at a time: a new run replaces the others.
             self.cancelled.update(self.waiting)
             if self.active is not None:
@@ -110,18 +111,31 @@ class Runs:
 
     async def _train(self, message: dict) -> None:
         run_id = message["id"]
-        net = Network.from_export(message["model"])
         data = message["dataset"]
-        trainer = Trainer(
-            net,
-            data["inputs"],
-            data["targets"],
-            message["epochs"],
-            message["batch_size"],
-            message["shuffle"],
-            seed=message["seed"],
-            target_error=message["target_error"],
-        )
+        recurrent = message["type"] == "train_recurrent"
+        if recurrent:  # sequences for a recurrent network
+            net = RecurrentNetwork.from_export(message["model"])
+            trainer = RecurrentTrainer(
+                net,
+                data["inputs"],
+                data["targets"],
+                message["epochs"],
+                message["batch_size"],
+                seed=message["seed"],
+                target_error=message["target_error"],
+            )
+        else:
+            net = Network.from_export(message["model"])
+            trainer = Trainer(
+                net,
+                data["inputs"],
+                data["targets"],
+                message["epochs"],
+                message["batch_size"],
+                message["shuffle"],
+                seed=message["seed"],
+                target_error=message["target_error"],
+            )
         interval = message["progress_interval"]
         last = time.perf_counter()
         while not trainer.finished:
@@ -135,6 +149,9 @@ class Runs:
                 last = now
                 send(schema.progress_message(run_id, **trainer.progress()))
         summary = trainer.summary().to_dict()
+        if recurrent:
+            send(schema.done_recurrent_message(run_id, net.export(), summary))
+            return
         send(schema.done_message(run_id, net.export_weights(), net.export_biases(), summary))
 
 

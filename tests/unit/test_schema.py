@@ -114,6 +114,20 @@ def sample_messages() -> list[dict]:
         done_message(1, net.export_weights(), net.export_biases(), trainer.summary().to_dict()),
         error_message(1, "training diverged", "divergence"),
         error_message(None, "bad message", "invalid"),
+        *recurrent_messages(),
+    ]
+
+
+def recurrent_messages() -> list[dict]:
+    from nn import RecurrentNetwork
+    from nn.schema import done_recurrent_message, train_recurrent_message
+
+    net = RecurrentNetwork([2, 3, 2], seed=0)
+    x, t = np.zeros((2, 4, 2)), np.ones((2, 4, 2))
+    summary = net.train(x, t, epochs=1).to_dict()
+    return [
+        train_recurrent_message(2, net.export(), x, t, 5, batch_size=2, seed=1),
+        done_recurrent_message(2, net.export(), summary),
     ]
 
 
