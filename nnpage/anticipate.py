@@ -82,6 +82,7 @@ class Anticipator:
         self._lead_d: deque[np.ndarray] = deque(maxlen=WINDOW)  # error vectors, fractions
         self._lag_d: deque[np.ndarray] = deque(maxlen=WINDOW)
         self._fed = False
+        self._gap = False  # samples were skipped (a stalled page): the next one starts afresh
         self._moving: tuple | None = None  # (network state, position, previous), last moving
         self.net.reset_state()
 
@@ -142,7 +143,10 @@ class Anticipator:
         if self._next_ms is None:
             return 0
         if now_ms - self._next_ms > MAX_CATCH_UP * PERIOD_MS:
+            # The page stalled: skip the missed samples, and start afresh after the gap rather
+            # than teach the network a jump that the pointer never made in one sample.
             self._next_ms = now_ms - MAX_CATCH_UP * PERIOD_MS
+            self._gap = True
         taken = 0
         while self._next_ms <= now_ms:
             still = (self._next_ms - self._last_move_ms) / 1000.0 > self.still_s
@@ -162,7 +166,8 @@ class Anticipator:
 
     def _sample(self, position: np.ndarray) -> None:
         """One real sample: learn from it, feed it, predict one horizon ahead."""
-        resumed = self.rolling or self.position is None  # back from let go, or the first
+        resumed = self.rolling or self.position is None or self._gap  # let go, first, stall
+        self._gap = False
         if resumed:
             # No jump from where the network had wandered to; horizons restart from here.
             self._previous = position

@@ -110,3 +110,13 @@ def test_events_are_interpolated_onto_the_fixed_rate() -> None:
     a.pointer(100.0, 0.6, 0.3)  # one slow event: samples in between are interpolated
     assert a.tick(50.0) == 4  # samples at 0, 16.7, 33.3, 50 ms
     assert np.allclose(a.position, [0.3, 0.15])
+
+
+def test_a_stalled_page_skips_samples_without_teaching_a_jump() -> None:
+    a = Anticipator(RecurrentNetwork([4, 8, 2], seed=0))
+    end = drive(a, circle(120, seed=0))
+    iterations = a.iterations
+    a.pointer(end + 500.0, 0.9, 0.9)  # half a second later, far away
+    taken = a.tick(end + 500.0)
+    assert taken == 7  # the last 100 ms of samples, not thirty
+    assert a.iterations == iterations + 6  # the first sample after the gap teaches nothing
