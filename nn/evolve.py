@@ -75,6 +75,7 @@ from nn.validation import check_int, check_real, show
 __all__ = [
     "GENES",
     "EvolveResult",
+    "Search",
     "Space",
     "Split",
     "describe",
@@ -582,6 +583,150 @@ def _breed(
     return child
 
 
+class Search:
+    """The GA one generation at a time, for drivers that cannot block (the page's worker pool):
+
+    ``tasks()`` gives the generation's ``(genome, seed)`` pairs to train, ``advance(results)``
+    takes their ``evaluate`` results in the same order and returns the generation's record, until
+    ``finished``; ``result()`` sums it up. ``evolve()`` is this loop with an executor. Arguments
+    as for ``evolve``; bad settings raise ``SchemaError`` here, before any work."""
+
+    def __init__(
+        self,
+        inputs: object | None = None,
+        targets: object | None = None,
+        *,
+        space: Space | None = None,
+        population: int = EVOLVE_DEFAULTS["population"],
+        generations: int = EVOLVE_DEFAULTS["generations"],
+        budget: int = EVOLVE_DEFAULTS["budget"],
+        seed: int = EVOLVE_DEFAULTS["seed"],
+        target_error: float | None = None,
+        holdout: float = EVOLVE_DEFAULTS["holdout"],
+        elite: int = EVOLVE_DEFAULTS["elite"],
+        tournament: int = EVOLVE_DEFAULTS["tournament"],
+        crossover: float = EVOLVE_DEFAULTS["crossover"],
+        mutation: float = EVOLVE_DEFAULTS["mutation"],
+        lr_sigma: float = EVOLVE_DEFAULTS["lr_sigma"],
+    ) -> None:
+        s = _settings(
+            space,
+            population=population,
+            generations=generations,
+            budget=budget,
+            seed=seed,
+            elite=elite,
+            tournament=tournament,
+            crossover=crossover,
+            mutation=mutation,
+            lr_sigma=lr_sigma,
+            target_error=target_error,
+        )
+        if inputs is None and targets is None:
+            inputs, targets = random_dataset(EVOLVE_DEFAULTS["samples"], seed=s.seed)
+        self.settings = s
+        self.holdout = holdout
+        self.data = split_dataset(inputs, targets, holdout, s.seed)
+        self.budget = s.budget
+        self._free = s.space.free_genes()
+        self._rng = np.random.default_rng([s.seed, 0x6A])  # every GA choice, made here only
+        self._begin = time.perf_counter()
+        self.history: list[dict[str, Any]] = []
+        self.best: Individual | None = None
+        self.best_model: dict[str, Any] | None = None
+        self.evaluations = 0
+        self.finished = False
+        self.reached_target = False
+        self._current: list[Individual] = []
+        self._models: dict[tuple[int, ...], dict[str, Any] | None] = {}
+        self._carried: list[Individual] = []
+        self._tasks: list[tuple[Genome, int]] | None = None
+
+    @property
+    def generation(self) -> int:
+        """The generation ``tasks()`` is about (0-based) = generations completed."""
+        return len(self.history)
+
+    def tasks(self) -> list[tuple[Genome, int]]:
+        """The current generation's networks to train: ``(genome, seed)`` pairs (elites are
+        carried over, not listed). The same list until ``advance`` is called."""
+        if self.finished:
+            raise SchemaError("the search is finished; it has no more tasks")
+        if self._tasks is None:
+            s, generation = self.settings, self.generation
+            if generation == 0:
+                self._carried = []
+                genomes = [s.space.random_genome(self._rng) for _ in range(s.population)]
+            else:
+                ranked = sorted(self._current, key=rank_key)
+                self._carried = [
+                    {**ind, "generation": generation, "index": i, "elite": True}
+                    for i, ind in enumerate(ranked[: s.elite])
+                ]
+                genomes = [
+                    _breed(self._current, s, self._rng, self._free)
+                    for _ in range(s.population - s.elite)
+                ]
+            n = len(self._carried)
+            self._tasks = [
+                (g, individual_seed(s.seed, generation, n + i)) for i, g in enumerate(genomes)
+            ]
+        return self._tasks
+
+    def advance(self, results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Take the ``evaluate`` results of ``tasks()`` (same order); return the generation's
+        record: ``generation``, ``individuals``, ``best``, ``median_error``, ``failed``."""
+        tasks = self.tasks()
+        if len(results) != len(tasks):
+            raise SchemaError(f"advance needs {len(tasks)} results, got {len(results)}")
+        s, generation, n = self.settings, self.generation, len(self._carried)
+        fresh = []
+        for i, ((genome, seed), result) in enumerate(zip(tasks, results, strict=True)):
+            fresh.append(_individual(genome, generation, n + i, seed, result))
+            self._models[(generation, n + i)] = result["model"]  # keyed by origin
+        self.evaluations += len(results)
+        current = self._current = self._carried + fresh
+        keep = {tuple(ind["origin"]) for ind in current}
+        self._models = {key: m for key, m in self._models.items() if key in keep}
+        ranked = sorted(current, key=rank_key)
+        top = ranked[0]
+        if top["fitness"] is not None and (
+            self.best is None or rank_key(top) < rank_key(self.best)
+        ):
+            self.best = top
+            self.best_model = self._models[tuple(top["origin"])]
+        errors = [ind["error"] for ind in current if ind["error"] is not None]
+        record = {
+            "generation": generation,
+            "individuals": current,
+            "best": top,
+            "median_error": statistics.median(errors) if errors else None,
+            "failed": len(current) - len(errors),
+        }
+        self.history.append(record)
+        self._tasks = None
+        target = s.target_error
+        if target is not None and self.best is not None and self.best["error"] <= target:
+            self.reached_target = self.finished = True
+        if self.generation == s.generations:
+            self.finished = True
+        return record
+
+    def result(self, stopped: bool = False) -> EvolveResult:
+        """The search so far as an ``EvolveResult`` (``stopped``: it was interrupted)."""
+        s = self.settings
+        return EvolveResult(
+            history=self.history,
+            best=self.best,
+            model=self.best_model,
+            evaluations=self.evaluations,
+            seconds=time.perf_counter() - self._begin,
+            stopped=stopped,
+            reached_target=self.reached_target,
+            settings={**dataclasses.asdict(s), "space": s.space.to_dict(), "holdout": self.holdout},
+        )
+
+
 def evolve(
     inputs: object | None = None,
     targets: object | None = None,
@@ -595,119 +740,52 @@ def evolve(
     on_generation: Callable[[dict[str, Any]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_evaluation: Callable[[int, int], None] | None = None,
-    target_error: float | None = None,
-    holdout: float = EVOLVE_DEFAULTS["holdout"],
-    elite: int = EVOLVE_DEFAULTS["elite"],
-    tournament: int = EVOLVE_DEFAULTS["tournament"],
-    crossover: float = EVOLVE_DEFAULTS["crossover"],
-    mutation: float = EVOLVE_DEFAULTS["mutation"],
-    lr_sigma: float = EVOLVE_DEFAULTS["lr_sigma"],
+    **options: Any,
 ) -> EvolveResult:
     """Search ``space`` for the genome that learns ``inputs (N, n_in)`` -> ``targets (N, n_out)``
     best within ``budget`` training samples; see the module docstring.
 
-    Without a dataset, the random identity dataset of ``EVOLVE_DEFAULTS["samples"]`` points is
-    used. ``executor`` (any ``concurrent.futures.Executor``: a process pool, a Dask client's
+    ``space`` is a ``Space`` (default: every gene free). More ``options`` (see ``Search``):
+    ``target_error`` (stop after the first generation whose best error is at or below it),
+    ``holdout``, ``elite``, ``tournament``, ``crossover``, ``mutation``, ``lr_sigma``; defaults
+    in ``nn.defaults.EVOLVE_DEFAULTS``. Without a dataset,
+    the random identity dataset of ``EVOLVE_DEFAULTS["samples"]`` points is used.
+
+    ``executor`` (any ``concurrent.futures.Executor``: a process pool, a Dask client's
     ``get_executor()``) runs the evaluations; ``None`` runs them here, one after the other.
     ``on_generation(record)`` gets each finished generation; ``on_evaluation(done, total)``
     each finished evaluation of the current generation; ``should_stop()`` is polled between
     evaluations, and ``True`` ends the search with the generations completed so far.
-    ``target_error`` ends it after the first generation whose best error is at or below it.
     Bad settings raise ``SchemaError`` naming the value; a failing genome never raises.
     """
-    s = _settings(
-        space,
+    search = Search(
+        inputs,
+        targets,
+        space=space,
         population=population,
         generations=generations,
         budget=budget,
         seed=seed,
-        elite=elite,
-        tournament=tournament,
-        crossover=crossover,
-        mutation=mutation,
-        lr_sigma=lr_sigma,
-        target_error=target_error,
+        **options,
     )
-    if inputs is None and targets is None:
-        inputs, targets = random_dataset(EVOLVE_DEFAULTS["samples"], seed=s.seed)
-    data = split_dataset(inputs, targets, holdout, s.seed)
-    free = s.space.free_genes()
-    rng = np.random.default_rng([s.seed, 0x6A])
-    begin = time.perf_counter()
-    history: list[dict[str, Any]] = []
-    best: Individual | None = None
-    models: dict[tuple[int, int], dict[str, Any] | None] = {}
-    best_model: dict[str, Any] | None = None
-    evaluations, stopped, reached = 0, False, False
-
-    current: list[Individual] = []
-    for generation in range(s.generations):
-        if generation == 0:
-            carried: list[Individual] = []
-            genomes = [s.space.random_genome(rng) for _ in range(s.population)]
-        else:
-            ranked = sorted(current, key=rank_key)
-            carried = [
-                {**ind, "generation": generation, "index": i, "elite": True}
-                for i, ind in enumerate(ranked[: s.elite])
-            ]
-            genomes = [_breed(current, s, rng, free) for _ in range(s.population - s.elite)]
-        tasks = [
-            (g, individual_seed(s.seed, generation, len(carried) + i))
-            for i, g in enumerate(genomes)
-        ]
+    while not search.finished:
+        tasks = search.tasks()
         total = len(tasks)
         try:
             results = _run_all(
                 tasks,
-                data,
-                s.budget,
+                search.data,
+                search.budget,
                 executor,
                 should_stop,
                 lambda done, total=total: on_evaluation and on_evaluation(done, total),
             )
         except _Stopped:
-            stopped = True
-            break
-        evaluations += len(results)
-        fresh = []
-        for i, ((genome, ind_seed), result) in enumerate(zip(tasks, results, strict=True)):
-            ind = _individual(genome, generation, len(carried) + i, ind_seed, result)
-            models[(generation, ind["index"])] = result["model"]  # its origin
-            fresh.append(ind)
-        current = carried + fresh
-        keep = {tuple(ind["origin"]) for ind in current}
-        models = {key: m for key, m in models.items() if key in keep}
-        ranked = sorted(current, key=rank_key)
-        if ranked[0]["fitness"] is not None and (
-            best is None or rank_key(ranked[0]) < rank_key(best)
-        ):
-            best = ranked[0]
-            best_model = models[tuple(best["origin"])]
-        errors = [ind["error"] for ind in current if ind["error"] is not None]
-        record = {
-            "generation": generation,
-            "individuals": current,
-            "best": ranked[0],
-            "median_error": statistics.median(errors) if errors else None,
-            "failed": sum(ind["error"] is None for ind in current),
-        }
-        history.append(record)
+            return search.result(stopped=True)
+        record = search.advance(results)
         if on_generation is not None:
             on_generation(record)
-        if s.target_error is not None and best is not None and best["error"] <= s.target_error:
-            reached = True
-            break
-    return EvolveResult(
-        history=history,
-        best=best,
-        model=best_model,
-        evaluations=evaluations,
-        seconds=time.perf_counter() - begin,
-        stopped=stopped,
-        reached_target=reached,
-        settings={**dataclasses.asdict(s), "space": s.space.to_dict(), "holdout": holdout},
-    )
+    return search.result()
 
 
 def random_search(
