@@ -494,9 +494,11 @@ def _settings(space: Space | None, **values: Any) -> _Settings:
         seed=check_int(values["seed"], "seed", low=0, high=2**32 - 1),
         elite=check_int(values["elite"], "elite", low=0, high=population - 1),
         tournament=check_int(values["tournament"], "tournament", high=population),
-        crossover=check_real(values["crossover"], "crossover", low=0.0, low_inclusive=True),
-        mutation=check_real(values["mutation"], "mutation", low=0.0, high=1.0),
-        lr_sigma=check_real(values["lr_sigma"], "lr_sigma", low=0.0, high=10.0),
+        crossover=check_real(
+            values["crossover"], "crossover", low=0.0, low_inclusive=True, high=1.0
+        ),
+        mutation=check_real(values["mutation"], "mutation", low=0.0, low_inclusive=True, high=1.0),
+        lr_sigma=check_real(values["lr_sigma"], "lr_sigma", low=0.0, low_inclusive=True, high=10.0),
         target_error=None if target is None else check_real(target, "target_error", low=0.0),
     )
 
@@ -803,7 +805,7 @@ def random_search(
     trained and measured exactly as ``evolve`` does; one generation in the history."""
     s = _settings(
         space,
-        population=max(2, evaluations),
+        population=2,  # unused: random search has no generations
         generations=1,
         budget=budget,
         seed=seed,

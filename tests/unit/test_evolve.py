@@ -24,6 +24,7 @@ from nn.evolve import (
     evaluate,
     evolve,
     individual_seed,
+    random_search,
     rank_key,
     split_dataset,
 )
@@ -327,3 +328,14 @@ def test_the_command_line_searches_and_writes_a_model_the_page_imports(tmp_path:
     assert len(json.loads((tmp_path / "one-history.json").read_text())) == 2
     bad = run("--population", "0")
     assert bad.returncode == 2 and "population must be an integer in [2, 1000], got 0" in bad.stderr
+
+
+def test_random_search_draws_and_ranks_like_the_search() -> None:
+    x, t = dataset()
+    a = random_search(x, t, evaluations=5, budget=300, seed=2)
+    b = random_search(x, t, evaluations=5, budget=300, seed=2)
+    assert without_seconds(a.history) == without_seconds(b.history)
+    individuals = a.history[0]["individuals"]
+    assert len(individuals) == a.evaluations == 5
+    assert a.best == min(individuals, key=rank_key)
+    assert Network.from_export(a.model).parameter_count == a.best["parameters"]
