@@ -11,11 +11,14 @@ random search.
   ``rank_key`` (held-out error clipped at the floor, then parameters, then steps); reported:
   median best fitness (log10 error), median parameters of the best, and on how many seeds the
   GA's best ranked better.
+- In the page: evaluations per second with 1 and with 2 Pyodide workers (the pool's size follows
+  ``navigator.hardwareConcurrency``, which the bench sets), and the main thread's frame gaps while
+  a search runs (target: max <= 50 ms).
 
 Usage::
 
     python -m bench --only evolve            # a few minutes
-    python -m bench --only evolve --quick    # seconds: checks the harness
+    python -m bench --only evolve --quick    # under a minute: checks the harness
 """
 
 from __future__ import annotations
@@ -146,9 +149,13 @@ def _best(ind: dict | None) -> dict[str, Any]:
     return {"fitness": ind["fitness"], "parameters": ind["parameters"], "genome": ind["genome"]}
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, page: bool = True) -> dict[str, Any]:
+    """Every figure; ``page=False`` skips the browser part."""
     sizes = QUICK if quick else FULL
-    return {"speedup": speedup(sizes), "ga_vs_random": compare(sizes), "sizes": sizes}
+    out = {"speedup": speedup(sizes), "ga_vs_random": compare(sizes), "sizes": sizes}
+    if page:
+        out["page"] = page_figures(quick)
+    return out
 
 
 def summary(results: dict[str, Any]) -> str:
@@ -179,4 +186,95 @@ def summary(results: dict[str, Any]) -> str:
         )
     verdict = "better" if c["ga_median_better"] else "NOT better"
     lines.append(f"  GA ranked better on {c['ga_better_on']} of {n} seeds; median {verdict}")
+    p = results.get("page")
+    if p:
+        one, two = p["pools"]["1"], p["pools"]["2"]
+        ok = "ok" if p["speedup"] >= p["target"] else "BELOW TARGET"
+        lines.append(
+            f"Page (Pyodide workers), {p['population']} individuals x {p['budget']:,} samples: "
+            f"1 worker {one['per_s']:.2f}/s, 2 workers {two['per_s']:.2f}/s, speed-up "
+            f"{p['speedup']:.2f}x (target >= {p['target']:.2f}x: {ok})"
+        )
+        g = p["frame_gaps"]
+        ok = "ok" if g["max_ms"] <= 50 else "OVER 50 ms"
+        lines.append(
+            f"  main-thread frame gaps during a search: p95 {g['p95_ms']:.1f} ms, max "
+            f"{g['max_ms']:.1f} ms ({ok}), {g['over_50ms']} over 50 ms in {g['frames']} frames"
+        )
     return "\n".join(lines)
+
+
+# --- in the page: PyWorkers, and the main thread during a search --------------------------------
+
+# How many individuals the pool trains per second, from the Evolve click to the end of the
+# search; the workers are warm (a tiny search ran first), as for the process pool.
+_PAGE_RATE = """async (n) => {
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const panel = document.getElementById('evolve');
+  const t0 = performance.now();
+  document.getElementById('evolve-start').click();
+  const r0 = window.nnEvolve.results;
+  while (document.getElementById('evolve').dataset.state === 'running') await sleep(10);
+  return {evaluations: window.nnEvolve.results - r0, ms: performance.now() - t0,
+          state: panel.dataset.state, workers: +panel.dataset.workers};
+}"""
+
+
+def _page_search(page, population: int, generations: int, budget: int) -> None:
+    page.fill("#dataset-size", "1000")
+    page.fill("#evolve-population", str(population))
+    page.fill("#evolve-generations", str(generations))
+    page.fill("#evolve-budget", str(budget))
+    page.click("#evolve-start")
+
+
+def page_figures(quick: bool = False) -> dict[str, Any]:
+    """Evaluations/s with 1 and 2 page workers (``navigator.hardwareConcurrency`` set to 2 and
+    3, so the pool holds 1 and 2), and main-thread frame gaps while a search runs."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import FRAMES, Session, gaps
+
+    population, budget = (6, 2000) if quick else (16, 10_000)
+    out: dict[str, Any] = {"population": population, "budget": budget, "pools": {}}
+    with sync_playwright() as playwright:
+        session = Session(playwright)
+        try:
+            for n in (1, 2):
+                context = session.browser.new_context(viewport={"width": 1280, "height": 900})
+                context.add_init_script(
+                    "Object.defineProperty(Navigator.prototype, 'hardwareConcurrency',"
+                    f" {{get: () => {n + 1}}});"
+                )
+                page = context.new_page()
+                page.goto(session.base + "index.html")
+                page.wait_for_function("document.body.dataset.state === 'ready'", timeout=90_000)
+                _page_search(page, 2 * n, 1, 1)  # starts and warms the n workers
+                page.wait_for_function(
+                    "document.getElementById('evolve').dataset.state === 'done'"
+                    f" && window.nnEvolve.workers.length === {n}",
+                    timeout=300_000,
+                )
+                page.fill("#evolve-population", str(population))
+                page.fill("#evolve-budget", str(budget))
+                rate = page.evaluate(_PAGE_RATE, n)
+                out["pools"][str(n)] = {
+                    **rate,
+                    "per_s": 1000 * rate["evaluations"] / rate["ms"] if rate["ms"] else 0.0,
+                }
+                if n == 1:  # frame gaps with the pool's workers warm, during a longer search
+                    _page_search(page, population, 50, budget)
+                    page.wait_for_function("(window.nnEvolve?.busy?.length || 0) > 0")
+                    out["frame_gaps"] = gaps(page.evaluate(FRAMES, 3000 if quick else 10_000))
+                    out["frame_gaps"]["state_after"] = page.evaluate(
+                        "document.getElementById('evolve').dataset.state"
+                    )
+                    if out["frame_gaps"]["state_after"] == "running":
+                        page.click("#evolve-cancel")
+                context.close()
+        finally:
+            session.close()
+    one, two = out["pools"]["1"]["per_s"], out["pools"]["2"]["per_s"]
+    out["speedup"] = two / one if one else 0.0
+    out["target"] = 0.8 * min(2, os.cpu_count() or 1)
+    return out

@@ -88,8 +88,8 @@ EVOLVE_DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "samples": 1_000,  # random identity dataset when none is given
     "holdout": 0.2,  # share of the dataset kept out of training to measure the error on
-    "elite": 2,  # best individuals carried unchanged into the next generation
-    "tournament": 3,  # contestants per tournament selection
+    "elite": 2,  # best individuals carried unchanged (at most population - 1)
+    "tournament": 3,  # contestants per tournament selection (at most population)
     "crossover": 0.9,  # probability that a child mixes two parents (else copies one)
     "mutation": 0.25,  # probability that each gene of a child mutates
     "lr_sigma": 0.7,  # a mutated learning rate is multiplied by exp(N(0, lr_sigma))

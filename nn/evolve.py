@@ -485,6 +485,7 @@ def _settings(space: Space | None, **values: Any) -> _Settings:
             f"the space fixes every gene, so there is nothing to search: {space.to_dict()}"
         )
     population = check_int(values["population"], "population", low=2, high=EVOLVE_MAX_POPULATION)
+    elite, tournament = values["elite"], values["tournament"]
     target = values["target_error"]
     return _Settings(
         space=space,
@@ -492,8 +493,18 @@ def _settings(space: Space | None, **values: Any) -> _Settings:
         generations=check_int(values["generations"], "generations", high=EVOLVE_MAX_GENERATIONS),
         budget=check_int(values["budget"], "budget", high=EVOLVE_MAX_BUDGET),
         seed=check_int(values["seed"], "seed", low=0, high=2**32 - 1),
-        elite=check_int(values["elite"], "elite", low=0, high=population - 1),
-        tournament=check_int(values["tournament"], "tournament", high=population),
+        # None: the default, made to fit a small population (2 individuals keep 1 elite).
+        elite=check_int(
+            min(EVOLVE_DEFAULTS["elite"], population - 1) if elite is None else elite,
+            "elite",
+            low=0,
+            high=population - 1,
+        ),
+        tournament=check_int(
+            min(EVOLVE_DEFAULTS["tournament"], population) if tournament is None else tournament,
+            "tournament",
+            high=population,
+        ),
         crossover=check_real(
             values["crossover"], "crossover", low=0.0, low_inclusive=True, high=1.0
         ),
@@ -605,8 +616,8 @@ class Search:
         seed: int = EVOLVE_DEFAULTS["seed"],
         target_error: float | None = None,
         holdout: float = EVOLVE_DEFAULTS["holdout"],
-        elite: int = EVOLVE_DEFAULTS["elite"],
-        tournament: int = EVOLVE_DEFAULTS["tournament"],
+        elite: int | None = None,
+        tournament: int | None = None,
         crossover: float = EVOLVE_DEFAULTS["crossover"],
         mutation: float = EVOLVE_DEFAULTS["mutation"],
         lr_sigma: float = EVOLVE_DEFAULTS["lr_sigma"],

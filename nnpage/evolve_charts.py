@@ -73,7 +73,8 @@ class _Canvas:
         for p in range(bottom, top + 1, every):
             y = self.y_of(p, top, bottom)
             grid.append(f"M{PAD_LEFT} {y:.1f}H{self.width - PAD_RIGHT:.1f}")
-            ctx.fillText(f"1e{p}", PAD_LEFT - 6, y)
+            floor = p <= math.log10(EVOLVE_ERROR_FLOOR)  # errors below rank (and plot) as equal
+            ctx.fillText(f"{'≤' if floor else ''}1e{p}", PAD_LEFT - 6, y)
         ctx.lineWidth, ctx.strokeStyle = 1, GRID
         ctx.stroke(self._path2d("".join(grid)))
 

@@ -86,6 +86,7 @@ class Pool:
         self.replaced = 0  # workers replaced during the current search
         self.failures_in_a_row = 0  # since the last result: many means the workers cannot work
         self._hooks = window.Object.new()
+        self._hooks.results = 0
         self._publish()
         window.nnEvolve = self._hooks
 
@@ -97,6 +98,7 @@ class Pool:
         self.queue.clear()
         self.running = True
         self.replaced = self.failures_in_a_row = 0
+        self._hooks.results = 0
         for slot in self.slots:
             if slot.state == "none":
                 self._spawn(slot)
@@ -169,7 +171,7 @@ class Pool:
 
     def _publish(self) -> None:
         """``window.nnEvolve.workers``: the live workers; ``busy``: those training an individual
-        (tests terminate one to crash it)."""
+        (tests terminate one to crash it); ``results``: results received in this search."""
         self._hooks.workers = to_js([s.worker for s in self.slots if s.worker is not None])
         self._hooks.busy = to_js([s.worker for s in self.slots if s.state == "busy"])
 
@@ -217,6 +219,7 @@ class Pool:
             task, slot.task = slot.task, None
             slot.state = "ready"
             self.failures_in_a_row = 0
+            self._hooks.results = self._hooks.results + 1
             self._publish()
             result = {k: message[k] for k in ("error", "parameters", "samples", "seconds")}
             result["reason"], result["model"] = message["reason"], message["model"]

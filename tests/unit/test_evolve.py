@@ -339,3 +339,11 @@ def test_random_search_draws_and_ranks_like_the_search() -> None:
     assert len(individuals) == a.evaluations == 5
     assert a.best == min(individuals, key=rank_key)
     assert Network.from_export(a.model).parameter_count == a.best["parameters"]
+
+
+def test_the_smallest_population_fits_the_default_elite_and_tournament() -> None:
+    x, t = dataset()
+    result = evolve(x, t, population=2, generations=2, budget=100, seed=0)
+    assert result.evaluations == 2 + 1  # one elite carried over, one child trained
+    with pytest.raises(SchemaError, match=r"elite must be an integer in \[0, 1\], got 2"):
+        evolve(x, t, population=2, generations=2, budget=100, elite=2)
