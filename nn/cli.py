@@ -216,11 +216,13 @@ def _evolve(args: argparse.Namespace) -> int:
         except ImportError:
             raise NNError("--scheduler needs Dask: pip install 'nn[distributed]'") from None
         executor = client.get_executor()
+        close = lambda: (executor.shutdown(), client.close())  # noqa: E731
     elif args.workers > 1:
         spawn = multiprocessing.get_context("spawn")
         executor = concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=spawn)
+        close = lambda: executor.shutdown(cancel_futures=True)  # noqa: E731
     elif args.workers == 1:
-        executor = None
+        executor = close = None
     else:
         raise SchemaError(f"--workers must be at least 1, got {args.workers}")
     bar = None if args.quiet else sys.stderr
@@ -250,8 +252,8 @@ def _evolve(args: argparse.Namespace) -> int:
             target_error=args.target_error,
         )  # fmt: skip
     finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        if close is not None:
+            close()
     if result.best is None:
         raise NNError("every individual failed; see --history for the reasons")
     best = result.best

@@ -347,3 +347,25 @@ def test_the_smallest_population_fits_the_default_elite_and_tournament() -> None
     assert result.evaluations == 2 + 1  # one elite carried over, one child trained
     with pytest.raises(SchemaError, match=r"elite must be an integer in \[0, 1\], got 2"):
         evolve(x, t, population=2, generations=2, budget=100, elite=2)
+
+
+def test_the_command_line_runs_on_a_dask_scheduler(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    args = ["--population", "4", "--generations", "2", "--budget", "300", "--samples", "100",
+            "--seed", "2", "--quiet"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def run(*more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "nn", "evolve", *args, *more], cwd=tmp_path, env=env,
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run("--scheduler", cluster.scheduler_address, "--out", "remote.json")
+    local = run("--out", "local.json")
+    assert remote.returncode == 0, remote.stderr
+    assert local.returncode == 0, local.stderr
+    assert (tmp_path / "remote.json").read_text() == (tmp_path / "local.json").read_text()
