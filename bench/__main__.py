@@ -7,6 +7,7 @@ Usage::
     python -m bench --quick             # tiny sizes, to check the harness works (seconds)
     python -m bench --no-browser        # CPython only (same as --only cpython)
     python -m bench --only browser      # the browser part only
+    python -m bench --only evolve       # the hyperparameter search: speed-up, GA vs random
     python -m bench --out /tmp/r.json   # write the results elsewhere
 
 The CPython and browser parts run one after the other, never at the same time, so that they do
@@ -52,7 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser part")
-    parser.add_argument("--only", choices=("cpython", "browser"), help="run one part only")
+    parser.add_argument(
+        "--only", choices=("cpython", "browser", "evolve"), help="run one part only"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (JSON)")
     return parser.parse_args(argv)
 
@@ -87,6 +90,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["meta"]["browser_seconds"] = round(time.perf_counter() - start, 1)
         print("browser: recurrent network ...", file=sys.stderr, flush=True)
         results.setdefault("recurrent", {})["browser"] = recurrent.browser_run(quick=args.quick)
+    if "evolve" in parts:
+        from bench import evolve
+
+        start = time.perf_counter()
+        print("Evolve: parallel speed-up and GA vs random search ...", file=sys.stderr)
+        results["evolve"] = evolve.run(quick=args.quick)
+        results["meta"]["evolve_seconds"] = round(time.perf_counter() - start, 1)
     if hasattr(os, "getloadavg"):
         results["meta"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     return results
@@ -110,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         "CPython rates: by process CPU time (wall clock in brackets); ratios and targets use the "
         "first. Browser figures: wall clock."
     )
+    if "evolve" in results:
+        from bench import evolve
+
+        print(evolve.summary(results["evolve"]))
     print(report.table(report.rows(results)))
     if "recurrent" in results:
         print("\nRecurrent network (bench/recurrent.py):")

@@ -3,13 +3,17 @@
     python -m nn train --layers 2-6-6-6-2 --activation linear --lr 0.005 --epochs 50 \\
         --batch-size 1 --samples 1000 --seed 0 --out model.json
     python -m nn info model.json [--data dataset.csv]
+    python -m nn evolve --population 24 --generations 10 --budget 20000 --workers 4 --seed 1 \\
+        --data moves.csv --out best.json [--scheduler tcp://host:8786]
 
 ``train`` draws a seeded random identity dataset (or reads ``--data``), trains with a progress bar
 on stderr, prints the final error and speed, and writes the same JSON export the browser app
 imports. ``train --model m.json`` continues a saved model with its own settings: ``--lr``,
 ``--optimizer``, ``--momentum`` and ``--dropout`` change them when given, and a flag that
 describes a new network (``--layers``, ``--activation``, ...) is an error. Defaults come from
-``nn.defaults``. Any error prints one line and exits with status 2.
+``nn.defaults``. ``evolve`` searches hyperparameters with a genetic algorithm (``nn.evolve``) on
+a process pool or a Dask cluster, prints a table per generation and writes the best trained model.
+Any error prints one line and exits with status 2.
 
     python -m nn train --kind recurrent --data moves.csv --hidden 16 --epochs 30 --out rnn.json
 
@@ -30,7 +34,7 @@ from typing import Any, TextIO
 from nn import __version__, defaults, trajectories
 from nn.activations import ACTIVATIONS
 from nn.datasets import parse_csv, parse_json, random_dataset
-from nn.defaults import RECURRENT_DEFAULTS, RECURRENT_PRETRAIN
+from nn.defaults import EVOLVE_DEFAULTS, RECURRENT_DEFAULTS, RECURRENT_PRETRAIN
 from nn.errors import NNError, SchemaError
 from nn.models import load_model
 from nn.network import Network
@@ -114,6 +118,24 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="describe a saved model")
     info.add_argument("model", type=Path)
     info.add_argument("--data", type=Path, help="also report the mean error on this dataset")
+
+    evolve = commands.add_parser("evolve", help="search hyperparameters with a genetic algorithm")
+    for name, default, text in (
+        ("--population", EVOLVE_DEFAULTS["population"], "individuals per generation"),
+        ("--generations", EVOLVE_DEFAULTS["generations"], "generations to breed"),
+        ("--budget", EVOLVE_DEFAULTS["budget"], "training samples seen per individual"),
+        ("--seed", EVOLVE_DEFAULTS["seed"], "the search's seed (same seed, same history)"),
+        ("--samples", EVOLVE_DEFAULTS["samples"], "size of the random dataset"),
+        ("--workers", 1, "processes evaluating individuals (the result is the same for any)"),
+    ):
+        evolve.add_argument(name, type=int, default=default, help=f"{text} (default {default})")
+    evolve.add_argument("--data", type=Path, help="a dataset file (.json or .csv)")
+    evolve.add_argument("--space", type=Path, help="a search space (JSON, nn.evolve.Space)")
+    evolve.add_argument("--target-error", type=float, help="stop once the best error is below")
+    evolve.add_argument("--scheduler", help="a Dask scheduler address (pip install .[distributed])")
+    evolve.add_argument("--out", type=Path, help="write the best trained model here (JSON)")
+    evolve.add_argument("--history", type=Path, help="write every individual here (JSON)")
+    evolve.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -355,11 +377,94 @@ def _info_recurrent(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evolve(args: argparse.Namespace) -> int:
+    import concurrent.futures
+    import importlib
+    import multiprocessing
+
+    from nn import evolve
+
+    if args.data is not None:
+        text = args.data.read_text(encoding="utf-8")
+        inputs, targets = (parse_csv if args.data.suffix.lower() == ".csv" else parse_json)(text)
+    else:
+        inputs, targets = random_dataset(args.samples, seed=args.seed)
+    space = None
+    if args.space is not None:
+        try:
+            data = json.loads(args.space.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"{args.space} is not valid JSON: {exc}") from None
+        space = evolve.Space.from_dict(data)
+    n_in, n_out = len(inputs[0]), len(targets[0])
+    if args.scheduler is not None:
+        try:
+            client = importlib.import_module("distributed").Client(args.scheduler)
+        except ImportError:
+            raise NNError("--scheduler needs Dask: pip install 'nn[distributed]'") from None
+        executor = client.get_executor()
+        close = lambda: (executor.shutdown(), client.close())  # noqa: E731
+    elif args.workers > 1:
+        spawn = multiprocessing.get_context("spawn")
+        executor = concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=spawn)
+        close = lambda: executor.shutdown(cancel_futures=True)  # noqa: E731
+    elif args.workers == 1:
+        executor = close = None
+    else:
+        raise SchemaError(f"--workers must be at least 1, got {args.workers}")
+    bar = None if args.quiet else sys.stderr
+    print(evolve.table_header())
+    generation = [1]
+
+    def on_evaluation(done: int, total: int) -> None:
+        if bar is not None:
+            filled = BAR_WIDTH * done // total
+            bar.write(
+                f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] generation "
+                f"{generation[0]}/{args.generations}: {done}/{total} trained "
+            )
+            bar.flush()
+
+    def on_generation(record: dict[str, Any]) -> None:
+        generation[0] = record["generation"] + 2
+        if bar is not None:
+            bar.write("\r" + " " * (BAR_WIDTH + 50) + "\r")
+        print(evolve.table_row(record, n_in, n_out), flush=True)
+
+    try:
+        result = evolve.evolve(
+            inputs, targets, space=space, population=args.population,
+            generations=args.generations, budget=args.budget, seed=args.seed,
+            executor=executor, on_generation=on_generation, on_evaluation=on_evaluation,
+            target_error=args.target_error,
+        )  # fmt: skip
+    finally:
+        if close is not None:
+            close()
+    if result.best is None:
+        raise NNError("every individual failed; see --history for the reasons")
+    best = result.best
+    print(f"best: {evolve.describe(best['genome'], best['error'], n_in, n_out)}")
+    print(
+        f"  {best['parameters']} parameters, fitness {best['fitness']:.2f}; "
+        f"{result.evaluations} networks trained in {result.seconds:.1f} s"
+    )
+    if args.out is not None:
+        args.out.write_text(json.dumps(result.model, allow_nan=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    if args.history is not None:
+        text = json.dumps(result.to_dict()["history"], allow_nan=False)
+        args.history.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.history}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 error)."""
     args = _parser().parse_args(argv)
     try:
-        return _train(args) if args.command == "train" else _info(args)
+        command = {"train": _train, "info": _info, "evolve": _evolve}[args.command]
+        return command(args)
     except (NNError, OSError, UnicodeDecodeError) as exc:
         message = str(exc) if not isinstance(exc, OSError) else f"{exc.strerror}: {exc.filename}"
         print(f"nn: error: {message}", file=sys.stderr)

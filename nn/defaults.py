@@ -113,3 +113,42 @@ ANTICIPATE_DEFAULTS: dict[str, Any] = {
     "still_s": 0.3,  # the pointer has not moved for this long: let go on its own
     "window_s": 1.0,  # lead and lag errors are means over this last stretch
 }
+# --- the hyperparameter search (nn.evolve) -----------------------------------------------------
+
+# The page's own limits on a network (nnpage.settings: at most 12 layers counting input and output,
+# at most 32 neurons in a layer), so every genome the search finds can run live on the page.
+EVOLVE_MAX_HIDDEN_LAYERS = 10
+EVOLVE_MAX_NEURONS = 32
+# Learning rates the page accepts (nnpage.settings LR_MIN, LR_MAX).
+EVOLVE_LR_LIMITS = (1e-5, 1.0)
+# A budget is samples seen in training per individual; beyond this one search takes hours.
+EVOLVE_MAX_BUDGET = 1_000_000
+EVOLVE_MAX_POPULATION = 1_000
+EVOLVE_MAX_GENERATIONS = 1_000
+
+EVOLVE_DEFAULTS: dict[str, Any] = {
+    "population": 24,
+    "generations": 10,
+    # 25 epochs of the 800 training samples of a 1000-sample dataset: linear networks reach the
+    # float floor (~1e-32) well within it, tanh ~3e-4, sigmoid ~1e-3 (measured, Adam, batch 16).
+    "budget": 20_000,
+    "seed": 0,
+    "samples": 1_000,  # random identity dataset when none is given
+    "holdout": 0.2,  # share of the dataset kept out of training to measure the error on
+    "elite": 2,  # best individuals carried unchanged (at most population - 1)
+    "tournament": 3,  # contestants per tournament selection (at most population)
+    "crossover": 0.9,  # probability that a child mixes two parents (else copies one)
+    "mutation": 0.25,  # probability that each gene of a child mutates
+    "lr_sigma": 0.7,  # a mutated learning rate is multiplied by exp(N(0, lr_sigma))
+}
+
+# The search space by default: every gene free.
+EVOLVE_SPACE: dict[str, Any] = {
+    "hidden_layers": (1, 3),  # how many hidden layers (min, max)
+    "neurons": (1, 12),  # neurons per hidden layer (min, max)
+    "learning_rate": (1e-4, 0.3),  # searched on a log scale
+    "batch_sizes": (1, 4, 16, 64),
+}
+
+# Errors below this are float noise: they rank as equal, and the smaller network wins.
+EVOLVE_ERROR_FLOOR = 1e-12

@@ -20,6 +20,8 @@ recurrent exports (``"kind": "recurrent"``) are checked by ``nn.recurrent_schema
 Worker protocol (main -> worker: ``warmup``, ``train``, ``cancel``; worker -> main: ``ready``,
 ``progress``, ``done``, ``error``; for recurrent networks ``train_recurrent`` and
 ``done_recurrent``); see ``MESSAGE_TYPES`` and the ``*_message`` builders.
+The hyperparameter search's workers add ``dataset`` and ``evaluate`` (main -> worker) and
+``result`` (worker -> main), with genomes checked by ``check_genome``.
 
 >>> msg = cancel_message(7)
 >>> decode(encode(msg)) == msg
@@ -53,6 +55,7 @@ from nn.validation import check_array, check_bool, check_int, check_real, show
 __all__ = [
     "ERROR_KINDS",
     "FORMAT_VERSION",
+    "GENES",
     "INITIALISATIONS",
     "INPUT_LIMIT",
     "MAX_BATCH_SIZE",
@@ -66,19 +69,23 @@ __all__ = [
     "check_biases",
     "check_dataset",
     "check_export",
+    "check_genome",
     "check_layers",
     "check_message",
     "check_params",
     "check_summary",
     "check_weights",
+    "dataset_message",
     "decode",
     "done_message",
     "done_recurrent_message",
     "encode",
     "error_message",
+    "evaluate_message",
     "parse_layers",
     "progress_message",
     "ready_message",
+    "result_message",
     "train_message",
     "train_recurrent_message",
     "warmup_message",
@@ -598,6 +605,127 @@ def train_recurrent_message(
     )
 
 
+# --- hyperparameter search: genomes and the evolve workers' messages ----------------------------
+#
+# main -> worker: ``dataset`` {id, train: {inputs, targets}, validation: {inputs, targets}} once
+# per worker and search, then ``evaluate`` {id, data, genome, seed, budget} per individual;
+# worker -> main: ``ready``, ``result`` {id, error, parameters, samples, seconds, reason, model}
+# or ``error``. ``nn.evolve.evaluate`` does the work on both sides of the boundary.
+
+GENES = ("layers", "activation", "learning_rate", "optimizer", "batch_size", "bias", "init")
+
+
+def check_genome(value: object) -> dict[str, Any]:
+    """A genome: ``layers`` (hidden sizes only, may be empty), ``activation``,
+    ``learning_rate``, ``optimizer``, ``batch_size``, ``bias``, ``init``; all required."""
+    obj = _require_dict(value, "genome")
+    _check_keys(obj, "genome", GENES)
+    hidden = obj["layers"]
+    if not isinstance(hidden, list | tuple) or len(hidden) > MAX_LAYERS - 2:
+        raise SchemaError(
+            f"genome.layers must be a list of at most {MAX_LAYERS - 2} hidden sizes, "
+            f"got {show(hidden)}"
+        )
+    activation = obj["activation"]
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise SchemaError(
+            f"genome.activation must be one of {list(ACTIVATIONS)}, got {show(activation)}"
+        )
+    init = obj["init"]
+    if not isinstance(init, str) or init not in INITIALISATIONS:
+        raise SchemaError(f"genome.init must be one of {list(INITIALISATIONS)}, got {show(init)}")
+    check_options(obj["optimizer"], {})
+    return {
+        "layers": [
+            check_int(n, f"genome.layers[{i}]", high=MAX_WEIGHTS) for i, n in enumerate(hidden)
+        ],
+        "activation": activation,
+        "learning_rate": check_real(obj["learning_rate"], "genome.learning_rate", low=0.0),
+        "optimizer": obj["optimizer"],
+        "batch_size": check_int(obj["batch_size"], "genome.batch_size", high=MAX_BATCH_SIZE),
+        "bias": check_bool(obj["bias"], "genome.bias"),
+        "init": init,
+    }
+
+
+def _check_split(value: object, name: str) -> dict[str, np.ndarray]:
+    obj = _require_dict(value, name)
+    _check_keys(obj, name, ["inputs", "targets"])
+    inputs, targets = check_dataset(obj["inputs"], obj["targets"])
+    return {"inputs": inputs, "targets": targets}
+
+
+def _check_dataset_message(obj: Mapping[str, Any]) -> Message:
+    _check_keys(obj, "dataset message", ["type", "id", "train", "validation"])
+    train = _check_split(obj["train"], "train")
+    validation = _check_split(obj["validation"], "validation")
+    for key in ("inputs", "targets"):
+        if train[key].shape[1] != validation[key].shape[1]:
+            raise SchemaError(
+                f"train and validation {key} must have the same width, got "
+                f"{train[key].shape[1]} and {validation[key].shape[1]}"
+            )
+    return {"type": "dataset", "id": _run_id(obj["id"]), "train": train, "validation": validation}
+
+
+def _check_evaluate(obj: Mapping[str, Any]) -> Message:
+    _check_keys(obj, "evaluate message", ["type", "id", "data", "genome", "seed", "budget"])
+    return {
+        "type": "evaluate",
+        "id": _run_id(obj["id"]),
+        "data": _run_id(obj["data"]),
+        "genome": check_genome(obj["genome"]),
+        "seed": check_int(obj["seed"], "seed", low=0, high=2**53),
+        "budget": check_int(obj["budget"], "budget", high=MAX_SAMPLES),
+    }
+
+
+def _check_result(obj: Mapping[str, Any]) -> Message:
+    _check_keys(
+        obj,
+        "result message",
+        ["type", "id", "error", "parameters", "samples", "seconds", "reason", "model"],
+    )
+    reason = obj["reason"]
+    model = obj["model"]
+    error = _optional_real(obj["error"], "error", low=0.0, low_inclusive=True)
+    if (error is None) == (reason is None):
+        raise SchemaError(
+            f"a result has either an error or a reason, got error {show(obj['error'])} "
+            f"and reason {show(reason)}"
+        )
+    return {
+        "type": "result",
+        "id": _run_id(obj["id"]),
+        "error": error,
+        "parameters": check_int(obj["parameters"], "parameters", low=0, high=MAX_WEIGHTS * 2),
+        "samples": check_int(obj["samples"], "samples", low=0),
+        "seconds": check_real(obj["seconds"], "seconds", low=0.0, low_inclusive=True),
+        "reason": None if reason is None else _check_str(reason, "reason"),
+        "model": None if model is None else check_export(model),
+    }
+
+
+MESSAGE_TYPES.update(
+    {"dataset": _check_dataset_message, "evaluate": _check_evaluate, "result": _check_result}
+)
+
+
+def dataset_message(
+    data_id: int, train: tuple[object, object], validation: tuple[object, object]
+) -> Message:
+    """main -> evolve worker: the search's dataset, split into ``train`` and ``validation``
+    ``(inputs, targets)`` pairs; sent once per worker."""
+    return _plain_message(
+        {
+            "type": "dataset",
+            "id": data_id,
+            "train": {"inputs": train[0], "targets": train[1]},
+            "validation": {"inputs": validation[0], "targets": validation[1]},
+        }
+    )
+
+
 def done_recurrent_message(
     run_id: int, model: Mapping[str, Any], summary: Mapping[str, Any]
 ) -> Message:
@@ -605,3 +733,26 @@ def done_recurrent_message(
     return _plain_message(
         {"type": "done_recurrent", "id": run_id, "model": model, "summary": summary}
     )
+
+
+def evaluate_message(
+    run_id: int, data_id: int, genome: Mapping[str, Any], seed: int, budget: int
+) -> Message:
+    """main -> evolve worker: train a fresh network from ``genome`` for ``budget`` samples on
+    dataset ``data_id``, seeded by ``seed``; answer ``result``."""
+    return _plain_message(
+        {
+            "type": "evaluate",
+            "id": run_id,
+            "data": data_id,
+            "genome": dict(genome),
+            "seed": seed,
+            "budget": budget,
+        }
+    )
+
+
+def result_message(run_id: int, result: Mapping[str, Any]) -> Message:
+    """evolve worker -> main: what ``nn.evolve.evaluate`` returned for run ``run_id``."""
+    keys = ("error", "parameters", "samples", "seconds", "reason", "model")
+    return _plain_message({"type": "result", "id": run_id, **{k: result[k] for k in keys}})

@@ -71,7 +71,7 @@ def main():
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
-    from nnpage import pretrain, share
+    from nnpage import evolve_panel, pretrain, share
     from nnpage.app import App
     from nnpage.modelio import ModelFiles
     from nnpage.stats import Stats
@@ -80,7 +80,9 @@ def main():
     link = share.read_link()  # a shared link's settings, so the network is built once, from them
     app = App(settings=link.settings, stats=Stats())
     hooks = install_hooks(app)
-    hooks += [share.Share(app, link), ModelFiles(app), pretrain.setup(app)]
+    pre = pretrain.setup(app)
+    hooks += [share.Share(app, link), ModelFiles(app), pre]
+    hooks.append(evolve_panel.setup(app, pre.datasets.current))
     app.start()
     document.getElementById("loading").hidden = True
     return app, hooks

@@ -22,7 +22,7 @@ from tools import pyzip, vendor
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_site"
 TOP_FILES = ("index.html", "pyscript.toml")
-ENTRY_SCRIPTS = ("main.py", "worker.py")
+ENTRY_SCRIPTS = ("main.py", "worker.py", "evolve_worker.py")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
@@ -34,7 +34,7 @@ def build(dest: Path = SITE) -> Path:
     for name in TOP_FILES:
         shutil.copy2(ROOT / name, tmp / name)
     shutil.copytree(ROOT / "static", tmp / "static", ignore=IGNORE)
-    # Fetched by URL: the entry script and the worker script. Everything else comes in the zip.
+    # Fetched by URL: the entry script and the worker scripts. Everything else comes in the zip.
     (tmp / "nnpage").mkdir()
     for name in ENTRY_SCRIPTS:
         shutil.copy2(ROOT / "nnpage" / name, tmp / "nnpage" / name)

@@ -57,6 +57,7 @@ def test_site_build_is_self_contained(tmp_path):
         "static/python.zip",
         "nnpage/main.py",
         "nnpage/worker.py",
+        "nnpage/evolve_worker.py",
         "static/vendor/pyodide/pyodide.mjs",
         "static/vendor/pyscript/core.js",
     ):

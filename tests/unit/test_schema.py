@@ -115,6 +115,7 @@ def sample_messages() -> list[dict]:
         error_message(1, "training diverged", "divergence"),
         error_message(None, "bad message", "invalid"),
         *recurrent_messages(),
+        *evolve_messages(net, inputs, targets),
     ]
 
 
@@ -128,6 +129,22 @@ def recurrent_messages() -> list[dict]:
     return [
         train_recurrent_message(2, net.export(), x, t, 5, batch_size=2, seed=1),
         done_recurrent_message(2, net.export(), summary),
+    ]
+
+
+def evolve_messages(net: Network, inputs: object, targets: object) -> list[dict]:
+    """The hyperparameter search's worker messages (see nn.evolve)."""
+    from nn.schema import dataset_message, evaluate_message, result_message
+
+    genome = {"layers": [3], "activation": "linear", "learning_rate": 0.005,
+              "optimizer": "sgd", "batch_size": 1, "bias": True, "init": "uniform"}  # fmt: skip
+    result = {"error": 0.5, "parameters": 17, "samples": 10, "seconds": 0.01, "reason": None}
+    failed = {**result, "error": None, "reason": "training diverged", "model": None}
+    return [
+        dataset_message(2, (inputs, targets), (inputs, targets)),
+        evaluate_message(3, 2, genome, 12345, 100),
+        result_message(3, {**result, "model": net.export()}),
+        result_message(4, failed),
     ]
 
 
