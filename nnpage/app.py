@@ -24,6 +24,8 @@ API for other modules (``app`` is passed to ``pretrain.setup(app)``):
 - ``app.on_network_change.append(fn)``: ``fn(network)`` after every rebuild or import.
 - ``app.on_settings_change.append(fn)``: ``fn(settings)`` after ``apply_settings`` or
   ``import_model`` changed ``app.settings`` (e.g. to keep the shared link up to date).
+- ``app.on_frame.append(fn)``: ``fn(now_ms)`` every animation frame, before the network view
+  draws (e.g. the neuron maps refresh there).
 
 Usage::
 
@@ -71,6 +73,7 @@ class App:
         self.network = Network(**self.settings.network_params())
         self.on_network_change: list[Callable[[Network], None]] = []
         self.on_settings_change: list[Callable[[Settings], None]] = []
+        self.on_frame: list[Callable[[float], None]] = []
         self.trainer = Trainer(self.network, on_divergence=self._diverged)
         self.stage = Stage(get("stage"), on_move=self.trainer.move, stats=stats)
         self.stage.on_resize = self._stage_resized
@@ -140,7 +143,11 @@ class App:
             params = check_params(new.network_params())
             if rebuild:
                 net = Network(**new.network_params())
-            elif (new.activation, new.bias) != (old.activation, old.bias):
+            elif (new.activation, new.output_activation, new.bias) != (
+                old.activation,
+                old.output_activation,
+                old.bias,
+            ):
                 net = self._rebuilt_keeping_weights(params)
             else:
                 net = self.network
@@ -162,7 +169,12 @@ class App:
                 f"New network {new.layers_text}: {self._describe(net)} drawn from seed "
                 f"{new.seed}. Move the pointer to train it."
             )
-        elif (new.activation, new.bias, new.optimizer) != (old.activation, old.bias, old.optimizer):
+        elif (new.activation, new.output_activation, new.bias, new.optimizer) != (
+            old.activation,
+            old.output_activation,
+            old.bias,
+            old.optimizer,
+        ):
             self.say("Settings changed; the network keeps its weights.")
         self.controls.show(new)
         self._settings_changed()
@@ -171,6 +183,8 @@ class App:
     def _rebuilt_keeping_weights(self, params: dict) -> Network:
         model = self.network.export()
         model["params"] = {**model["params"], **params}
+        if "output_activation" in model["params"]:  # an output activation back to linear
+            model["params"]["output_activation"] = params.get("output_activation", "linear")
         if not params["bias"]:
             model["biases"] = [[0.0] * len(b) for b in model["biases"]]
         return Network.from_export(model)
@@ -218,6 +232,7 @@ class App:
             layers=tuple(params["layers"]),
             learning_rate=params["learning_rate"],
             activation=params["activation"],
+            output_activation=params.get("output_activation", "linear"),
             bias=params["bias"],
             optimizer=params["optimizer"],
             dropout=params["dropout"] > 0,
@@ -285,6 +300,8 @@ class App:
         if now - self._last_plot >= PLOT_MS:
             self._last_plot = now
             self.plot.draw()
+        for listener in self.on_frame:
+            listener(now)
         self.netview.draw(now)
         if self.stats is not None:
             self.stats.frame(time.perf_counter() - started)

@@ -51,7 +51,8 @@ class Settings:
 
     layers: tuple[int, ...] = (2, 6, 6, 6, 2)  # rebuilds the network (new weights)
     learning_rate: float = 0.01  # live
-    activation: str = "linear"  # live: hidden layers only, input and output stay linear
+    activation: str = "linear"  # live: hidden layers only (the input is never activated)
+    output_activation: str = "linear"  # live: the output layer's (the worked example: sigmoid)
     bias: bool = True  # live
     optimizer: str = "sgd"  # live (its state restarts)
     normalization: int = 1  # live: 1 or 2, see NORMALIZATIONS
@@ -71,7 +72,7 @@ class Settings:
 
     def network_params(self) -> dict[str, object]:
         """Keyword arguments for ``nn.Network`` / the ``params`` of an export."""
-        return {
+        params = {
             "layers": list(self.layers),
             "learning_rate": self.learning_rate,
             "activation": self.activation,
@@ -80,6 +81,9 @@ class Settings:
             "dropout": self.dropout_p if self.dropout else 0.0,
             "seed": self.seed,
         }
+        if self.output_activation != "linear":
+            params["output_activation"] = self.output_activation
+        return params
 
     @property
     def layers_text(self) -> str:
@@ -96,6 +100,11 @@ class Settings:
         if self.activation not in ACTIVATIONS:
             raise SchemaError(
                 f"Activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}"
+            )
+        if self.output_activation not in ACTIVATIONS:
+            raise SchemaError(
+                f"Output activation must be one of {', '.join(ACTIVATIONS)}; "
+                f"got {self.output_activation!r}"
             )
         if self.optimizer not in OPTIMIZERS:
             raise SchemaError(

@@ -1,0 +1,58 @@
+"""Learning aids wired into the page: step mode, neuron maps, weight editing, the learning pace,
+and their ``window.nnApp`` hooks.
+
+Hooks (JavaScript, in the page; each returns text so a test can read it):
+
+- ``nnApp.step()``: one step as the Step button runs it (also while paused, whatever the
+  Backpropagation checkbox says); returns "" or the error message.
+- ``nnApp.lastStep()``: JSON ``{inputs, targets, sums, outputs, deltas, error, weights_before,
+  weights_after, biases_before, biases_after, ...}`` of the last step ("null" before one).
+- ``nnApp.neuronMap(layer, neuron)``: JSON ``{columns, rows, values}``, row-major over a grid
+  spanning the canvas, first row at the top.
+- ``nnApp.setWeight(layer, i, j, value)``, ``nnApp.setBias(layer, j, value)``: as the editor;
+  "" or the error message.
+
+Usage (main.py)::
+
+    hooks += learn.setup(app, window.nnApp)
+"""
+
+from __future__ import annotations
+
+import json
+
+from pyodide.ffi import create_proxy
+
+from nnpage.editor import Editor
+from nnpage.mapview import MapView
+from nnpage.pace import Pace
+from nnpage.stepview import StepView
+
+__all__ = ["setup"]
+
+
+def setup(app, hooks) -> list:
+    """Build the four parts and add their hooks to ``hooks``; returns what must stay alive."""
+    steps = StepView(app)
+    maps = MapView(app)
+    editor = Editor(app)
+    pace = Pace(app)
+
+    def step() -> str:
+        return steps.step()
+
+    def last_step() -> str:
+        return json.dumps(None if steps.record is None else steps.record.to_json())
+
+    def neuron_map(layer, neuron) -> str:
+        return json.dumps(maps.neuron_map(int(layer), int(neuron)))
+
+    proxies = [
+        create_proxy(step),
+        create_proxy(last_step),
+        create_proxy(neuron_map),
+        create_proxy(editor.set_weight),
+        create_proxy(editor.set_bias),
+    ]
+    hooks.step, hooks.lastStep, hooks.neuronMap, hooks.setWeight, hooks.setBias = proxies
+    return [steps, maps, editor, pace, proxies]
