@@ -9,7 +9,7 @@ interleaved so a noisy machine slows both alike.
 - Throughput: per-sample steps/s (one ``feed`` + ``backpropagate`` per sample) and batch
   samples/s (batch 32 and 256) for 2-6-6-6-2 and 2-6-6-6-6-6-6-6-2, linear and tanh. Per sample,
   ``nn`` is timed twice: through ``Network.feed``/``backpropagate`` (what the app does on each
-  pointer move) and through ``Network.train(batch_size=1)`` (the per-sample pre-training).
+  pointer move) and through ``nn.train(batch_size=1)`` (the per-sample pre-training).
 - Time to accuracy: wall time and epochs until an epoch's mean output error (the mean over its
   samples of 1/2 * sum((t - out)**2), each taken before the sample's step, as the original
   reports it) falls below 1e-4 on a seeded 1000-sample random dataset, with the project's default
@@ -34,7 +34,7 @@ import numpy as np
 
 import nn
 from bench.baseline import BaselineNetwork, train_batches
-from nn import DivergenceError, Network, Trainer, random_dataset
+from nn import DivergenceError, Network, Trainer, random_dataset, train
 
 __all__ = [
     "ACCURACY_CASES",
@@ -199,7 +199,7 @@ def _train_runner(layers: list[int], act: str, x: np.ndarray, t: np.ndarray, bat
     def runner(epochs: int) -> tuple[int, float]:
         net = Network(layers, THROUGHPUT_LR, act, seed=SEED)
         with Clock() as clock:
-            net.train(x, t, epochs, batch_size=batch, seed=SEED)
+            train(net, x, t, epochs, batch_size=batch, seed=SEED)
         return epochs * len(x), clock
 
     return runner

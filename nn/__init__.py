@@ -16,13 +16,12 @@ from nn.datasets import (
     parse_json,
     random_dataset,
 )
-from nn.defaults import PRETRAIN_DEFAULTS, recommended_training
 from nn.errors import DivergenceError, NNError, SchemaError
 from nn.guard import ERROR_LIMIT, WEIGHT_LIMIT
 from nn.network import Network
 from nn.optimizers import OPTIMIZERS
 from nn.schema import FORMAT_VERSION, parse_layers
-from nn.training import Trainer, TrainingSummary, train
+from nn.training import PRETRAIN_DEFAULTS, Trainer, TrainingSummary, recommended_training, train
 
 __version__ = "0.1.0"
 

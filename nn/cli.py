@@ -6,7 +6,10 @@
 
 ``train`` draws a seeded random identity dataset (or reads ``--data``), trains with a progress bar
 on stderr, prints the final error and speed, and writes the same JSON export the browser app
-imports. Any error prints one line and exits with status 2.
+imports. ``train --model m.json`` continues a saved model with its own settings: ``--lr``,
+``--optimizer``, ``--momentum`` and ``--dropout`` change them when given, and a flag that
+describes a new network (``--layers``, ``--activation``, ...) is an error. Defaults come from
+``nn.defaults``. Any error prints one line and exits with status 2.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nn import __version__
+from nn import __version__, defaults
 from nn.activations import ACTIVATIONS
 from nn.datasets import parse_csv, parse_json, random_dataset
 from nn.errors import NNError, SchemaError
@@ -39,19 +42,31 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a network and save it as JSON")
-    train.add_argument("--layers", default="2-6-6-6-2", help="sizes, e.g. 2-6-6-6-2")
-    train.add_argument("--activation", default="linear", choices=list(ACTIVATIONS))
-    train.add_argument("--lr", type=float, default=0.005, help="learning rate")
-    train.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS))
+    # Settings of the network default to None, so that "not given" can be told apart from a
+    # default: a loaded model keeps its own. NEW_NETWORK_FLAGS and the others below say which.
+    layers = "-".join(map(str, defaults.LAYERS))
+    train.add_argument("--layers", help=f"sizes (default {layers})")
+    train.add_argument(
+        "--activation", choices=list(ACTIVATIONS), help=f"hidden layers ({defaults.ACTIVATION})"
+    )
+    train.add_argument(
+        "--output-activation",
+        choices=list(ACTIVATIONS),
+        help=f"output layer ({defaults.OUTPUT_ACTIVATION})",
+    )
+    train.add_argument("--lr", type=float, help=f"learning rate ({defaults.LEARNING_RATE})")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"({defaults.OPTIMIZER})")
     train.add_argument("--momentum", type=float, help="momentum / nesterov coefficient")
-    train.add_argument("--epochs", type=int, default=50)
-    train.add_argument("--batch-size", type=int, default=1)
-    train.add_argument("--samples", type=int, default=1000, help="size of the random dataset")
+    train.add_argument("--epochs", type=int, default=defaults.EPOCHS)
+    train.add_argument("--batch-size", type=int, default=defaults.BATCH_SIZE)
+    train.add_argument(
+        "--samples", type=int, default=defaults.SAMPLES, help="size of the random dataset"
+    )
     train.add_argument("--data", type=Path, help="train on a dataset file (.json or .csv)")
-    train.add_argument("--model", type=Path, help="start from a saved model instead of at random")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--dropout", type=float, default=0.0)
-    train.add_argument("--init", default="uniform", choices=list(INITIALISATIONS))
+    train.add_argument("--model", type=Path, help="continue a saved model (keeps its settings)")
+    train.add_argument("--seed", type=int, default=defaults.SEED)
+    train.add_argument("--dropout", type=float, help=f"({defaults.DROPOUT})")
+    train.add_argument("--init", choices=list(INITIALISATIONS), help=f"({defaults.INIT})")
     train.add_argument("--no-bias", action="store_true", help="zero biases, never updated")
     train.add_argument(
         "--target-error", type=float, help="stop once an epoch's mean error is below this"
@@ -93,24 +108,55 @@ def _bar(trainer: Trainer, stream: TextIO) -> None:
     stream.flush()
 
 
-def _train(args: argparse.Namespace) -> int:
-    if args.model is not None:
-        net = _read_model(args.model)
-        net.learning_rate = args.lr
-        options = {"momentum": args.momentum} if args.momentum is not None else None
-        net.set_optimizer(args.optimizer, options)
-    else:
-        net = Network(
-            parse_layers(args.layers),
-            learning_rate=args.lr,
-            activation=args.activation,
-            bias=not args.no_bias,
-            seed=args.seed,
-            optimizer=args.optimizer,
-            optimizer_options={"momentum": args.momentum} if args.momentum is not None else None,
-            dropout=args.dropout,
-            init=args.init,
+# Flags that describe a new network: with --model they cannot apply.
+NEW_NETWORK_FLAGS = {
+    "layers": "--layers",
+    "activation": "--activation",
+    "output_activation": "--output-activation",
+    "init": "--init",
+    "no_bias": "--no-bias",
+}
+
+
+def _continued(args: argparse.Namespace) -> Network:
+    """The saved model, with only the settings given on the command line changed."""
+    given = [flag for key, flag in NEW_NETWORK_FLAGS.items() if getattr(args, key)]
+    if given:
+        raise SchemaError(
+            f"{', '.join(given)} cannot apply to a loaded model ({args.model}): its layers, "
+            "activations, init and bias are fixed; leave the flag out to keep the model's, or "
+            "train a new network without --model"
         )
+    net = _read_model(args.model)
+    if args.lr is not None:
+        net.learning_rate = args.lr
+    if args.optimizer is not None or args.momentum is not None:
+        options = {"momentum": args.momentum} if args.momentum is not None else None
+        net.set_optimizer(args.optimizer or net.optimizer, options)
+    if args.dropout is not None:
+        net.dropout = args.dropout
+    return net
+
+
+def _new(args: argparse.Namespace) -> Network:
+    """A new network from the flags, ``nn.defaults`` for the ones not given."""
+    layers = args.layers if args.layers is not None else "-".join(map(str, defaults.LAYERS))
+    return Network(
+        parse_layers(layers),
+        learning_rate=defaults.LEARNING_RATE if args.lr is None else args.lr,
+        activation=args.activation or defaults.ACTIVATION,
+        output_activation=args.output_activation or defaults.OUTPUT_ACTIVATION,
+        bias=not args.no_bias,
+        seed=args.seed,
+        optimizer=args.optimizer or defaults.OPTIMIZER,
+        optimizer_options={"momentum": args.momentum} if args.momentum is not None else None,
+        dropout=defaults.DROPOUT if args.dropout is None else args.dropout,
+        init=args.init or defaults.INIT,
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    net = _continued(args) if args.model is not None else _new(args)
     if args.data is not None:
         inputs, targets = _read_dataset(args.data, net)
     else:
@@ -156,7 +202,8 @@ def _info(args: argparse.Namespace) -> int:
     print(f"{args.model}: {net!r}")
     print(
         f"  parameters: {net.parameter_count}  bias: {net.bias}  dropout: {net.dropout}  "
-        f"init: {params['init']}  optimizer options: {params['optimizer_options']}"
+        f"init: {params['init']}  output activation: {params['output_activation']}  "
+        f"optimizer options: {params['optimizer_options']}"
     )
     if args.data is not None:
         inputs, targets = _read_dataset(args.data, net)

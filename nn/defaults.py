@@ -1,40 +1,45 @@
-"""Recommended pre-training settings: the fastest we measured to a mean error below 1e-4.
+"""Every default and every limit of nn, in one place: the network, the schema, the command line
+and the page all read them from here (the README states them).
 
-Measured under CPython on the seeded identity dataset ``random_dataset(1000, seed=0)``: the
-time until an epoch's mean output error fell below 1e-4 (``train(..., target_error=1e-4)``). A grid
-of optimizer (sgd, momentum, nesterov, adam) x batch size (1-128) x learning rate (3e-5 - 0.3) over
-2 seeds, then the best candidates over 10 seeds, picked Adam, batch 64, rate 0.03: the fastest or
-within a few milliseconds of it for all three networks, and it never failed (momentum and
-nesterov diverge on the deep net at the rates that suit tanh). CPU time, median over 5 seeds:
+This module imports nothing from nn, so any module can read it.
 
-==========================  =======================  ==========================================
-network                     Adam, batch 64, 0.03     the original: per-sample SGD
-==========================  =======================  ==========================================
-2-6-6-6-2 linear            2.1 ms (5-7 epochs)      17 ms (2 epochs, rate 0.005)
-2-6-6-6-2 tanh              25 ms (50-71 epochs)     2.1 s (128-225 epochs, rate 0.005)
-2-6-6-6-6-6-6-6-2 linear    3.8 ms (6-10 epochs)     0.13 s (2-9 epochs, rate 0.0003; 0.005 and
-                                                     0.003 diverge)
-==========================  =======================  ==========================================
+Two learning rates, on purpose:
 
-Batches help twice: the engine's cost per sample falls ~20x from batch 1 to 64, and Adam's
-per-weight step sizes cope with the deep linear net's badly scaled gradients, which force SGD
-down to tiny learning rates.
+- ``LEARNING_RATE`` (0.005) is the core's and the command line's: the article's rate, safe for
+  per-sample SGD on any of the demo's networks over many epochs of a random dataset.
+- ``PAGE_LEARNING_RATE`` (0.01) is where the page starts: a learner moving the mouse sees the
+  circle catch up within a few seconds, and each move is one sample, not a whole epoch.
 
->>> recommended_training([2, 6, 6, 6, 2], "tanh")["optimizer"]
-'adam'
+>>> LEARNING_RATE, PAGE_LEARNING_RATE
+(0.005, 0.01)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from nn.activations import ACTIVATIONS
-from nn.errors import SchemaError
-from nn.schema import check_layers
+# --- a network ----------------------------------------------------------------------------------
 
-__all__ = ["PRETRAIN_DEFAULTS", "recommended_training"]
+LAYERS = (2, 6, 6, 6, 2)  # the article's network
+LEARNING_RATE = 0.005  # core and command line (see the module docstring)
+PAGE_LEARNING_RATE = 0.01  # where the page starts
+ACTIVATION = "linear"  # hidden layers
+OUTPUT_ACTIVATION = "linear"  # the output layer (the article's is linear)
+BIAS = True
+OPTIMIZER = "sgd"  # the article's update: w += lr * outer(prev_output, delta)
+DROPOUT = 0.0  # off
+INIT = "uniform"  # weights and biases uniform in [-1, 1], as in the article
+LEAKY_SLOPE = 0.01  # slope of leaky_relu below zero
 
+# --- a training run -----------------------------------------------------------------------------
+
+BATCH_SIZE = 1  # per-sample SGD, as in the article
+EPOCHS = 50  # the command line's
+SAMPLES = 1000  # size of the command line's random dataset
+SEED = 0  # the command line's
+
+# Pre-training (the page's worker, ``nn.recommended_training``): see ``nn.training`` for how
+# these were measured.
 PRETRAIN_DEFAULTS: dict[str, Any] = {
     "optimizer": "adam",
     "learning_rate": 0.03,
@@ -43,12 +48,22 @@ PRETRAIN_DEFAULTS: dict[str, Any] = {
     "target_error": 1e-4,
 }
 
+# --- limits -------------------------------------------------------------------------------------
 
-def recommended_training(layers: Sequence[int], activation: str) -> dict[str, Any]:
-    """Pre-training settings for a network: ``optimizer``, ``learning_rate``, ``batch_size``,
-    ``epochs``, ``target_error``. Measured for linear and tanh (see the module docstring);
-    other activations get the same settings, unmeasured."""
-    check_layers(list(layers) if isinstance(layers, list | tuple) else layers)
-    if activation not in ACTIVATIONS:
-        raise SchemaError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-    return dict(PRETRAIN_DEFAULTS)
+# The divergence guard: an output error or a weight (or bias) beyond these, or not finite, means
+# the learning rate is too high; the step is rejected and the last good weights kept.
+ERROR_LIMIT = 1e5
+WEIGHT_LIMIT = 1e4
+# Inputs and targets are normalised coordinates; anything this large is a unit mistake.
+INPUT_LIMIT = 1e6
+# Caps that keep a typo ("2-6000000-2") from freezing a browser tab.
+MAX_LAYERS = 64
+MAX_WEIGHTS = 1_000_000
+MAX_SAMPLES = 1_000_000
+MAX_EPOCHS = 1_000_000
+MAX_BATCH_SIZE = 65_536
+# The page: learning rates its controls accept, and a network its view and live loop keep smooth.
+PAGE_LR_MIN = 1e-5
+PAGE_LR_MAX = 1.0
+MAX_PAGE_LAYERS = 12
+MAX_PAGE_NEURONS = 32

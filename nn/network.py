@@ -1,19 +1,18 @@
 """``Network``: a multilayer perceptron trained by backpropagation, one sample at a time.
 
-This module holds the readable algorithm, as the original demo runs it on every mouse move:
+This module is the algorithm, as the article runs it on every mouse move; read ``feed`` and
+``backpropagate`` top to bottom:
 
-1. ``feed(x)``: each layer's output is ``f(prev_output @ W + b)``; input and output layers are
-   linear, hidden layers use the chosen activation ``f``.
+1. ``feed(x)``: each layer's weighted sums are ``z = prev_output @ W + b`` and its outputs
+   ``f(z)``; hidden layers use ``activation``, the output layer ``output_activation`` (linear,
+   as in the article, unless asked otherwise).
 2. ``backpropagate(t)``: the output delta is ``f'(out) * (t - out)``; each hidden delta is
-   ``(W @ next_delta) * f'(out)``, using the weights from *before* this step; then every bias moves
-   by ``lr * delta`` and every weight by ``lr * outer(prev_output, next_delta)``.
+   ``(W @ next_delta) * f'(out)``, with the weights from *before* this step; then every weight
+   moves by ``lr * outer(prev_output, next_delta)`` and every bias by ``lr * delta``.
 
-Two habits keep it fast (about 12 us for a feed plus a backpropagate of 2-6-6-6-2 under CPython)
-without hiding the algorithm: every array is allocated once and written with ``out=``, and each
-layer keeps a constant 1 after its outputs, so ``[a, 1] @ [[W], [b]]`` computes ``a @ W + b`` in
-one product and ``outer([a, 1], delta)`` gives the weight and the bias gradients together.
-
-``train()`` runs the same algorithm over a whole dataset through a faster, vectorised engine
+The divergence guard (``nn.guard``) looks at the two edges of a step before it changes anything:
+the output error it starts from, and the new weights and biases. A step that would cross a limit
+is rejected whole. ``nn.train`` runs the same algorithm over a dataset with a fast engine
 (``nn.engine``); the tests prove both give the same numbers.
 
 >>> net = Network([2, 6, 2], learning_rate=0.005, activation="linear", seed=0)
@@ -26,38 +25,27 @@ one product and ``outer([a, 1], delta)`` gives the weight and the bias gradients
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import math
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from nn import defaults
 from nn.activations import ACTIVATIONS, Activation
 from nn.errors import NNError, SchemaError
-from nn.guard import ERROR_LIMIT, WEIGHT_LIMIT, divergence, overflow_free, within_limits
+from nn.export import Exportable, parameter_blocks, parameter_count
+from nn.guard import ERROR_LIMIT, divergence, within_limits
 from nn.optimizers import Optimizer
-from nn.schema import (
-    FORMAT_VERSION,
-    INPUT_LIMIT,
-    check_biases,
-    check_dataset,
-    check_export,
-    check_params,
-    check_weights,
-)
+from nn.schema import INPUT_LIMIT, check_dataset, check_params
 from nn.validation import check_array, check_real
-
-if TYPE_CHECKING:
-    from nn.training import TrainingSummary
 
 __all__ = ["Network"]
 
 Array = np.ndarray
 
 
-class Network:
+class Network(Exportable):
     """A fully connected network; see the module docstring for the algorithm.
 
     Arguments:
@@ -66,33 +54,36 @@ class Network:
         activation: hidden-layer activation, a key of ``nn.ACTIVATIONS``.
         bias: when false, biases are zero and never updated.
         seed: seeds the ``np.random.Generator`` used for initial weights, dropout and shuffling.
-        optimizer: ``sgd`` (the original), ``momentum``, ``nesterov`` or ``adam``.
+        optimizer: ``sgd`` (the article's), ``momentum``, ``nesterov`` or ``adam``.
         optimizer_options: e.g. ``{"momentum": 0.9}``; see ``nn.optimizers``.
         dropout: probability that a hidden neuron sits out a step (0 = off, the default).
-        init: ``uniform``: weights and biases uniform in [-1, 1] (the original);
+        init: ``uniform``: weights and biases uniform in [-1, 1] (the article's);
             ``scaled``: weights also multiplied by ``sqrt(2 / fan_in)``.
         rng: a ready ``np.random.Generator`` to use instead of ``seed``.
+        output_activation: the output layer's activation (linear, as in the article).
     """
 
     def __init__(
         self,
         layers: Sequence[int],
-        learning_rate: float = 0.005,
-        activation: str = "linear",
-        bias: bool = True,
+        learning_rate: float = defaults.LEARNING_RATE,
+        activation: str = defaults.ACTIVATION,
+        bias: bool = defaults.BIAS,
         seed: int | None = None,
         *,
-        optimizer: str = "sgd",
+        optimizer: str = defaults.OPTIMIZER,
         optimizer_options: dict[str, float] | None = None,
-        dropout: float = 0.0,
-        init: str = "uniform",
+        dropout: float = defaults.DROPOUT,
+        init: str = defaults.INIT,
         rng: np.random.Generator | None = None,
+        output_activation: str = defaults.OUTPUT_ACTIVATION,
     ) -> None:
         params = check_params(
             {
                 "layers": list(layers) if isinstance(layers, list | tuple) else layers,
                 "learning_rate": learning_rate,
                 "activation": activation,
+                "output_activation": output_activation,
                 "bias": bias,
                 "optimizer": optimizer,
                 "optimizer_options": optimizer_options or {},
@@ -104,145 +95,161 @@ class Network:
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise SchemaError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         self._setup(params, rng if rng is not None else np.random.default_rng(seed))
-        self._initialise()
-
-    def _setup(self, params: dict[str, Any], rng: np.random.Generator) -> None:
-        """Allocate every array once; training only ever writes into them."""
-        self._params = params
-        self.rng = rng
-        layers = params["layers"]
-        self.layers: tuple[int, ...] = tuple(layers)
-        self._activation: Activation = ACTIVATIONS[params["activation"]]
-        self._learning_rate: float = params["learning_rate"]
-        self._lr = np.array(self._learning_rate)  # 0-d: numpy multiplies by it faster
-        self._dropout: float = params["dropout"]
-
-        # All weights and biases live in one flat vector, one block per layer pair. A block is a
-        # (n_in + 1, n_out) matrix: n_in rows of weights, then one row of biases. Keeping them
-        # together lets the optimizer and the divergence guard treat the network as one vector.
-        pairs = list(itertools.pairwise(layers))
-        sizes = [(n_in + 1) * n_out for n_in, n_out in pairs]
-        self._flat = np.zeros(sum(sizes))
-        self._grad = np.zeros(sum(sizes))  # descent direction, same layout
-        offsets = np.cumsum([0, *sizes])
-        self._blocks = [
-            self._flat[a:b].reshape(n_in + 1, n_out)
-            for a, b, (n_in, n_out) in zip(offsets, offsets[1:], pairs, strict=False)
-        ]
-        self._grad_blocks = [
-            self._grad[a:b].reshape(n_in + 1, n_out)
-            for a, b, (n_in, n_out) in zip(offsets, offsets[1:], pairs, strict=False)
-        ]
-        self._w = [block[:-1] for block in self._blocks]  # (n_in, n_out), writable views
-        self._b = [block[-1] for block in self._blocks]  # (n_out,)
-        self._optimizer = Optimizer(
-            params["optimizer"], self._flat.size, params["optimizer_options"]
-        )
-
-        # Per-sample buffers. Each layer but the last keeps its outputs followed by a constant 1
-        # (0 without bias): then [a, 1] @ block = a @ W + b is one product, and
-        # outer([a, 1], delta) holds the weight gradients and, in its last row, the bias ones.
-        last = len(layers) - 1
-        one = 1.0 if params["bias"] else 0.0
-        self._with_one = [np.append(np.zeros(n), one) for n in layers[:-1]]  # (n_k + 1,)
-        self._columns = [a[:, None] for a in self._with_one]  # (n_k + 1, 1) views
-        self.outputs: list[Array] = [a[:-1] for a in self._with_one] + [np.zeros(layers[-1])]
-        self._slopes = [np.zeros(n) for n in layers[1:-1]]  # f'(out) per hidden layer
-        self.dropped: list[Array] = [np.zeros(n, dtype=bool) for n in layers]  # only hidden
-        # What each layer of feed() uses: (input with its 1, block, output, dropout mask or None
-        # for the output layer).
-        self._forward_plan = [
-            (
-                self._with_one[k],
-                self._blocks[k],
-                self.outputs[k + 1],
-                self.dropped[k + 1] if k < last - 1 else None,
-            )
-            for k in range(last)
-        ]
-        # Deltas are written into a spare set and swapped in when the step is accepted, so a
-        # rejected step leaves the visible ones alone.
-        self._spare = self._delta_set()
-        self._live = self._delta_set()
-        self.deltas: list[Array] = self._live[0]  # per non-input layer
-        self.output_error: float | None = None  # 1/2 * sum((t - out)**2) before the last step
-        self.iterations = 0  # backpropagation steps taken (a batch counts as one step)
-        self._fed = False  # outputs hold a feed() that backpropagate() may use
-        self._check_overflow()
-
-    def _delta_set(self) -> tuple[list[Array], list[tuple], list[tuple]]:
-        """Deltas per non-input layer, with what backpropagate() needs to fill them:
-        per hidden layer k, last first: (W_k, delta_{k+1}, delta_k, out_k, slope_k, dropped_k);
-        per block: (column [a, 1], row delta, gradient block) for its outer product."""
-        deltas = [np.zeros(n) for n in self.layers[1:]]
-        backward = [
-            (
-                self._w[k],
-                deltas[k],
-                deltas[k - 1],
-                self.outputs[k],
-                self._slopes[k - 1],
-                self.dropped[k],
-            )
-            for k in range(len(deltas) - 1, 0, -1)
-        ]
-        gradients = [
-            (column, delta[None, :], grad)
-            for column, delta, grad in zip(self._columns, deltas, self._grad_blocks, strict=True)
-        ]
-        return deltas, backward, gradients
-
-    def _check_overflow(self) -> None:
-        """Decide once whether per-sample steps need ``np.errstate`` (see ``overflow_free``)."""
-        self._overflow_free = overflow_free(
-            self.layers,
-            self._activation.name,
-            self._learning_rate,
-            self._optimizer.name,
-            self._optimizer.options,
-        )
-
-    def _initialise(self) -> None:
-        """Random initial weights and biases (per layer: weights, then biases, from ``rng``)."""
-        for w, b in zip(self._w, self._b, strict=True):
+        for w, b in zip(self._w, self._b, strict=True):  # per layer: weights, then biases
             w[...] = self.rng.uniform(-1.0, 1.0, size=w.shape)
-            if self._params["init"] == "scaled":
+            if params["init"] == "scaled":
                 w *= math.sqrt(2.0 / w.shape[0])
             b[...] = self.rng.uniform(-1.0, 1.0, size=b.shape) if self.bias else 0.0
+
+    def _setup(self, params: dict[str, Any], rng: np.random.Generator) -> None:
+        self._params = params
+        self.rng = rng
+        self.layers: tuple[int, ...] = tuple(params["layers"])
+        self._activation: Activation = ACTIVATIONS[params["activation"]]
+        self._output_activation: Activation = ACTIVATIONS[params["output_activation"]]
+        # One flat vector holds every weight and bias (see nn.export); _w and _b are views.
+        self._flat = np.zeros(parameter_count(self.layers))
+        self._grad = np.zeros_like(self._flat)  # a descent direction, same layout
+        self._blocks = parameter_blocks(self._flat, self.layers)
+        self._grad_blocks = parameter_blocks(self._grad, self.layers)
+        self._w = [block[:-1] for block in self._blocks]  # (n_in, n_out) each
+        self._b = [block[-1] for block in self._blocks]  # (n_out,) each
+        options = params["optimizer_options"]
+        self._optimizer = Optimizer(params["optimizer"], self._flat.size, options)
+        self.outputs: list[Array] = [np.zeros(n) for n in self.layers]  # per layer, input first
+        self.sums: list[Array] = [np.zeros(n) for n in self.layers[1:]]  # per non-input layer
+        self.deltas: list[Array] = [np.zeros(n) for n in self.layers[1:]]  # per non-input layer
+        self.dropped: list[Array] = [np.zeros(n, dtype=bool) for n in self.layers]  # hidden only
+        self.output_error: float | None = None  # 1/2 * sum((t - out)**2) before the last step
+        self.iterations = 0  # backpropagation steps taken (a batch counts as one step)
+        self._fed = False  # outputs hold a feed() that no step has used yet
+
+    # --- the algorithm, one sample at a time ---------------------------------------------------
+
+    def feed(self, inputs: Sequence[float] | Array) -> Array:
+        """Forward pass of one sample; returns the output layer's outputs, shape ``(n_out,)``.
+
+        With dropout on, a fresh set of hidden neurons sits out first (see ``dropped``)."""
+        x = check_array(inputs, "inputs", (self.layers[0],), limit=INPUT_LIMIT)  # (n_in,)
+        if self.dropout > 0.0:
+            draws = self.rng.random(sum(self.layers[1:-1]))  # one per hidden neuron, in order
+            hidden = np.split(draws < self.dropout, np.cumsum(self.layers[1:-2]))  # per layer
+            self.dropped = [self.dropped[0], *hidden, self.dropped[-1]]
+        self.sums, self.outputs = self._forward(x, self.dropped if self.dropout else None)
+        self._fed = bool(np.isfinite(self.outputs[-1]).all())
+        if not self._fed:
+            raise divergence(self.learning_rate, math.inf, " (the outputs overflowed)")
+        return self.outputs[-1].copy()
+
+    def _forward(self, x: Array, dropped: list[Array] | None) -> tuple[list[Array], list[Array]]:
+        """Weighted sums and outputs of every layer for ``x`` of shape ``(n_in,)`` or
+        ``(N, n_in)`` (then every array has a first axis of N)."""
+        sums, outputs = [], [x]
+        last = len(self._w) - 1
+        with np.errstate(all="ignore"):  # an overflow shows up as an infinite output instead
+            for k, (w, b) in enumerate(zip(self._w, self._b, strict=True)):
+                z = outputs[-1] @ w + b  # (n_k,) @ (n_k, n_k+1) -> (n_k+1,)
+                out = (self._output_activation if k == last else self._activation).function(z)
+                if dropped is not None and k < last:
+                    out[dropped[k + 1]] = 0.0  # a dropped neuron outputs nothing
+                sums.append(z)
+                outputs.append(out)
+        return sums, outputs
+
+    def backpropagate(self, targets: Sequence[float] | Array) -> float:
+        """One step of gradient descent on the sample last fed; returns its ``output_error``.
+
+        Raises ``NNError`` when no ``feed`` came since the last step, and ``DivergenceError``
+        when the error or a new weight would pass the guard's limits (nothing changes then)."""
+        t = check_array(targets, "targets", (self.layers[-1],), limit=INPUT_LIMIT)  # (n_out,)
+        if not self._fed:
+            raise NNError("backpropagate() needs a new feed(): each step uses the outputs of one")
+        outputs, f, f_out = self.outputs, self._activation, self._output_activation
+        error = 0.5 * float(np.sum((t - outputs[-1]) ** 2))
+        if not error <= ERROR_LIMIT:  # first edge: the error the step starts from
+            raise divergence(self.learning_rate, error)
+        with np.errstate(all="ignore"):  # an overflow shows up at the second edge instead
+            # Output layer: delta = f'(out) * (t - out).
+            deltas = [f_out.derivative(outputs[-1]) * (t - outputs[-1])]  # (n_out,)
+            # Hidden layers, back to front, with the weights from before this step.
+            for k in range(len(self._w) - 1, 0, -1):
+                delta = (self._w[k] @ deltas[0]) * f.derivative(outputs[k])  # (n_k,)
+                delta[self.dropped[k]] = 0.0  # a dropped neuron learns nothing this step
+                deltas.insert(0, delta)
+            # Descent direction: outer(prev_output, delta) for weights, delta for biases.
+            weight_steps = [
+                np.outer(a, d) for a, d in zip(outputs, deltas, strict=False)
+            ]  # (n_k, n_k+1)
+            bias_steps = [d if self.bias else np.zeros_like(d) for d in deltas]
+            saved = self._optimizer.snapshot()
+            weights, biases = self._update(weight_steps, bias_steps)
+        if not all(within_limits(p.ravel()) for p in weights + biases):  # second edge
+            self._optimizer.restore(saved)  # a rejected step leaves no trace
+            raise divergence(self.learning_rate, None)
+        for mine, new in zip(self._w + self._b, weights + biases, strict=True):
+            mine[...] = new
+        self.deltas, self.output_error, self._fed = deltas, error, False
+        self.iterations += 1
+        return error
+
+    def _update(self, weight_steps: list[Array], bias_steps: list[Array]) -> tuple[list, list]:
+        """New weights and biases: ``w + lr * step`` for SGD, else the optimizer's move."""
+        lr = self.learning_rate
+        if self.optimizer == "sgd":
+            weights = [w + lr * s for w, s in zip(self._w, weight_steps, strict=True)]
+            return weights, [b + lr * s for b, s in zip(self._b, bias_steps, strict=True)]
+        for block, w_step, b_step in zip(self._grad_blocks, weight_steps, bias_steps, strict=True):
+            block[:-1], block[-1] = w_step, b_step  # the optimizer works on the flat vector
+        new = self._flat.copy()
+        self._optimizer.step(new, self._grad, lr)
+        blocks = parameter_blocks(new, self.layers)
+        return [block[:-1] for block in blocks], [block[-1] for block in blocks]
+
+    # --- whole datasets -----------------------------------------------------------------------
+
+    def predict(self, inputs: Sequence[Sequence[float]] | Array) -> Array:
+        """Outputs for many samples at once, shape ``(N, n_out)``; no dropout, no state change."""
+        x = check_array(inputs, "inputs", (None, self.layers[0]), limit=INPUT_LIMIT)
+        return self._forward(x, None)[1][-1]
+
+    def evaluate(self, inputs: object, targets: object) -> float:
+        """Mean over the samples of 1/2 * sum((target - output)**2), without training."""
+        x, t = check_dataset(inputs, targets, self.layers[0], self.layers[-1])
+        with np.errstate(all="ignore"):
+            return float(0.5 * np.mean(np.sum((t - self.predict(x)) ** 2, axis=1)))
 
     # --- settings ------------------------------------------------------------------------------
 
     @property
     def learning_rate(self) -> float:
         """Step size of each update; may be changed between steps."""
-        return self._learning_rate
+        return self._params["learning_rate"]
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        self._learning_rate = check_real(value, "learning_rate", low=0.0)
-        self._lr = np.array(self._learning_rate)
-        self._params["learning_rate"] = self._learning_rate
-        self._check_overflow()
+        self._params["learning_rate"] = check_real(value, "learning_rate", low=0.0)
 
     @property
     def dropout(self) -> float:
         """Probability that a hidden neuron sits out a step; 0 turns dropout off."""
-        return self._dropout
+        return self._params["dropout"]
 
     @dropout.setter
     def dropout(self, value: float) -> None:
-        self._dropout = check_real(
-            value, "dropout", low=0.0, low_inclusive=True, high=1.0, high_inclusive=False
-        )
-        self._params["dropout"] = self._dropout
-        if self._dropout == 0.0:
-            for mask in self.dropped:
-                mask.fill(False)
+        bounds = {"low": 0.0, "low_inclusive": True, "high": 1.0, "high_inclusive": False}
+        self._params["dropout"] = check_real(value, "dropout", **bounds)
+        if self.dropout == 0.0:
+            self.dropped = [np.zeros(n, dtype=bool) for n in self.layers]
 
     @property
     def activation(self) -> str:
         """Name of the hidden layers' activation (fixed: build a new network to change it)."""
         return self._activation.name
+
+    @property
+    def output_activation(self) -> str:
+        """Name of the output layer's activation (fixed, like ``activation``)."""
+        return self._output_activation.name
 
     @property
     def bias(self) -> bool:
@@ -256,21 +263,9 @@ class Network:
 
     def set_optimizer(self, name: str, options: dict[str, float] | None = None) -> None:
         """Switch optimizer (its state starts from zero)."""
-        optimizer = Optimizer(name, self._flat.size, options or {})  # validates first
-        self._optimizer = optimizer
+        self._optimizer = Optimizer(name, self._flat.size, options or {})  # validates first
         self._params["optimizer"] = name
-        self._params["optimizer_options"] = dict(optimizer.options)
-        self._check_overflow()
-
-    @property
-    def weights(self) -> list[Array]:
-        """Read-only views, one ``(n_in, n_out)`` matrix per layer pair."""
-        return [_read_only(w) for w in self._w]
-
-    @property
-    def biases(self) -> list[Array]:
-        """Read-only views, one ``(n_out,)`` vector per non-input layer."""
-        return [_read_only(b) for b in self._b]
+        self._params["optimizer_options"] = dict(self._optimizer.options)
 
     @property
     def parameter_count(self) -> int:
@@ -278,230 +273,10 @@ class Network:
         weights = sum(w.size for w in self._w)
         return weights + (sum(b.size for b in self._b) if self.bias else 0)
 
-    # --- the algorithm, one sample at a time ---------------------------------------------------
-
-    def feed(self, inputs: Sequence[float] | Array) -> Array:
-        """Forward pass of one sample; returns the output layer, shape ``(n_out,)``.
-
-        With dropout on, a fresh set of hidden neurons is dropped first (see ``dropped``)."""
-        x = self._sample(inputs, "inputs", self.layers[0])
-        if self._dropout > 0.0:
-            self._draw_dropped()
-        self.outputs[0][...] = x
-        activation = self._activation.function
-        # numpy warnings off only where overflow is possible (see _check_overflow)
-        with _NO_CONTEXT if self._overflow_free else np.errstate(all="ignore"):
-            for a_with_one, block, z, dropped in self._forward_plan:
-                np.dot(a_with_one, block, out=z)  # z = [a, 1] @ [[W], [b]] = a @ W + b
-                if dropped is not None:  # a hidden layer
-                    activation(z, out=z)
-                    if self._dropout > 0.0:
-                        z[dropped] = 0.0  # a dropped neuron outputs nothing
-        self._fed = self._overflow_free or bool(np.isfinite(self.outputs[-1]).all())
-        if not self._fed:
-            raise divergence(self._learning_rate, math.inf, " (the outputs overflowed)")
-        return self.outputs[-1].copy()
-
-    def backpropagate(self, targets: Sequence[float] | Array) -> float:
-        """One step of gradient descent on the sample last fed; returns its ``output_error``.
-
-        Raises ``DivergenceError`` when the error or a new weight would pass the guard's limits
-        or stop being finite; weights, biases, deltas and optimizer state are then unchanged."""
-        t = self._sample(targets, "targets", self.layers[-1])
-        if not self._fed:
-            raise NNError("backpropagate() needs a feed() of the same sample first")
-        deltas, backward, gradients = self._spare  # becomes the live set if the step succeeds
-        f_prime = None if self._activation.is_identity else self._activation.derivative
-        dropout = self._dropout > 0.0
-        with _NO_CONTEXT if self._overflow_free else np.errstate(all="ignore"):
-            # Output layer (linear, so f'(out) = 1): delta = t - out.
-            np.subtract(t, self.outputs[-1], out=deltas[-1])
-            error = 0.5 * float(np.dot(deltas[-1], deltas[-1]))
-            if not error <= ERROR_LIMIT:
-                raise divergence(self._learning_rate, error)
-            # Hidden layers, back to front, with the weights from before this step:
-            # delta_k = (W_k @ delta_{k+1}) * f'(out_k).
-            for w, delta_next, delta, out, slope, dropped in backward:
-                np.dot(w, delta_next, out=delta)  # (n_k,)
-                if f_prime is not None:
-                    delta *= f_prime(out, out=slope)
-                if dropout:
-                    delta[dropped] = 0.0  # a dropped neuron learns nothing this step
-            # Gradient (descent direction) of each block: outer([a, 1], delta), shape
-            # (n_in + 1, n_out): rows of weight changes, then the bias changes (= delta).
-            for column, row, grad in gradients:
-                np.dot(column, row, out=grad)
-            self._step()  # sgd: block += lr * grad
-        self._live, self._spare = self._spare, self._live
-        self.deltas = deltas
-        self.output_error = error
-        self.iterations += 1
-        return error
-
-    def _sample(self, value: object, name: str, size: int) -> Array:
-        """One validated sample of ``size`` numbers (a float64 array passes in under 1 us)."""
-        # sum(x**2) in Python floats cannot raise a numpy overflow warning, and inf or NaN fail
-        # the test. Below the bound, every entry is within INPUT_LIMIT.
-        if (
-            type(value) is np.ndarray
-            and value.shape == (size,)
-            and value.dtype is _FLOAT64
-            and sum([v * v for v in value.tolist()]) <= _SAMPLE_BOUND
-        ):
-            return value
-        return check_array(value, name, (size,), limit=INPUT_LIMIT)
-
-    def _step(self) -> None:
-        """Let the optimizer apply ``_grad``; roll back and raise if a weight escapes."""
-        flat = self._flat
-        saved = flat.copy(), self._optimizer.snapshot()
-        self._optimizer.step(flat, self._grad, self._lr)
-        if not (np.dot(flat, flat) <= _SQUARED_LIMIT or within_limits(flat)):
-            np.copyto(flat, saved[0])
-            self._optimizer.restore(saved[1])
-            raise divergence(self._learning_rate, None)
-
-    def _draw_dropped(self) -> None:
-        """New dropout masks: hidden neuron i is dropped when its uniform draw is < dropout."""
-        draws = self.rng.random(sum(self.layers[1:-1]))  # one per hidden neuron, layer by layer
-        start = 0
-        for mask in self.dropped[1:-1]:
-            np.less(draws[start : start + mask.size], self._dropout, out=mask)
-            start += mask.size
-
-    # --- whole datasets -----------------------------------------------------------------------
-
-    def predict(self, inputs: Sequence[Sequence[float]] | Array) -> Array:
-        """Outputs for many samples at once, shape ``(N, n_out)``; no dropout, no state change."""
-        x = check_array(inputs, "inputs", (None, self.layers[0]), limit=INPUT_LIMIT)
-        with np.errstate(all="ignore"):
-            for k, (w, b) in enumerate(zip(self._w, self._b, strict=True)):
-                x = x @ w + b  # (N, n_out)
-                if k < len(self._w) - 1:
-                    x = self._activation.function(x)
-        return x
-
-    def evaluate(self, inputs: object, targets: object) -> float:
-        """Mean over the samples of 1/2 * sum((target - output)**2), without training."""
-        x, t = check_dataset(inputs, targets, self.layers[0], self.layers[-1])
-        with np.errstate(all="ignore"):
-            return float(0.5 * np.mean(np.sum((t - self.predict(x)) ** 2, axis=1)))
-
-    def train(
-        self,
-        inputs: object,
-        targets: object,
-        epochs: int,
-        batch_size: int = 1,
-        shuffle: bool = True,
-        on_progress: Callable[[int, float], bool | None] | None = None,
-        *,
-        should_stop: Callable[[], bool] | None = None,
-        seed: int | None = None,
-        target_error: float | None = None,
-    ) -> TrainingSummary:
-        """Train on a dataset with the fast engine; see ``nn.training.train``."""
-        from nn.training import train  # here: nn.training itself builds on this module
-
-        return train(
-            self,
-            inputs,
-            targets,
-            epochs,
-            batch_size,
-            shuffle,
-            on_progress,
-            should_stop=should_stop,
-            seed=seed,
-            target_error=target_error,
-        )
-
-    # --- import and export ---------------------------------------------------------------------
-
-    def export_params(self) -> dict[str, Any]:
-        """The settings needed to rebuild this network, as plain data."""
-        params = dict(self._params)
-        params["layers"] = list(self.layers)
-        params["optimizer_options"] = dict(params["optimizer_options"])
-        return params
-
-    def export_weights(self) -> list[list[list[float]]]:
-        """``w[k][i][j]``: weight from neuron i of layer k to neuron j of layer k + 1."""
-        return [w.tolist() for w in self._w]
-
-    def export_biases(self) -> list[list[float]]:
-        """``b[k][j]``: bias of neuron j of layer k + 1."""
-        return [b.tolist() for b in self._b]
-
-    def import_weights(self, weights: object) -> None:
-        """Replace all weights (validated first; a rejected import changes nothing)."""
-        checked = check_weights(weights, self.layers)
-        _check_limit(checked, "weights")
-        for mine, new in zip(self._w, checked, strict=True):
-            mine[...] = new
-        self._imported()
-
-    def import_biases(self, biases: object) -> None:
-        """Replace all biases (validated first; a rejected import changes nothing)."""
-        checked = check_biases(biases, self.layers, self.bias)
-        _check_limit(checked, "biases")
-        for mine, new in zip(self._b, checked, strict=True):
-            mine[...] = new
-        self._imported()
-
-    def _imported(self) -> None:
-        # New weights make momentum and the last outputs meaningless, as in the original.
-        self._optimizer.reset()
-        self._fed = False
-
-    def export(self) -> dict[str, Any]:
-        """Params, weights and biases with a ``format_version``: JSON-safe plain data."""
-        return {
-            "format_version": FORMAT_VERSION,
-            "params": self.export_params(),
-            "weights": self.export_weights(),
-            "biases": self.export_biases(),
-        }
-
-    @classmethod
-    def from_export(cls, data: object, *, rng: np.random.Generator | None = None) -> Network:
-        """Rebuild a network from ``export()`` output (e.g. parsed from a JSON file)."""
-        model = check_export(data)
-        _check_limit(model["weights"], "weights")
-        _check_limit(model["biases"], "biases")
-        params = model["params"]
-        net = cls.__new__(cls)
-        net._setup(params, rng if rng is not None else np.random.default_rng(params["seed"]))
-        for mine, new in zip(net._w, model["weights"], strict=True):
-            mine[...] = new
-        for mine, new in zip(net._b, model["biases"], strict=True):
-            mine[...] = new
-        return net
-
     def __repr__(self) -> str:
-        layers = "-".join(map(str, self.layers))
+        out = self.output_activation
+        output = "" if out == "linear" else f", output_activation={out!r}"
         return (
-            f"Network({layers}, activation={self.activation!r}, "
-            f"learning_rate={self._learning_rate:g}, optimizer={self.optimizer!r})"
+            f"Network({'-'.join(map(str, self.layers))}, activation={self.activation!r}"
+            f"{output}, learning_rate={self.learning_rate:g}, optimizer={self.optimizer!r})"
         )
-
-
-_NO_CONTEXT = contextlib.nullcontext()
-_FLOAT64 = np.dtype(np.float64)
-_SAMPLE_BOUND = INPUT_LIMIT**2  # sum(x**2) below it: every |x_i| is within INPUT_LIMIT
-_SQUARED_LIMIT = WEIGHT_LIMIT**2  # sum(w**2) below it: every weight is within WEIGHT_LIMIT
-
-
-def _read_only(array: Array) -> Array:
-    view = array.view()
-    view.flags.writeable = False
-    return view
-
-
-def _check_limit(arrays: list[Array], name: str) -> None:
-    for i, array in enumerate(arrays):
-        if array.size and np.max(np.abs(array)) > WEIGHT_LIMIT:
-            raise SchemaError(
-                f"{name}[{i}] holds {np.max(np.abs(array)):g}, over the limit of "
-                f"{WEIGHT_LIMIT:g} that training itself keeps to"
-            )

@@ -9,8 +9,8 @@ Model export (``Network.export()``, the file ``python -m nn train --out`` writes
 
     {"format_version": 1,
      "params": {"layers": [2, 6, 2], "learning_rate": 0.005, "activation": "linear",
-                "bias": true, "optimizer": "sgd", "optimizer_options": {}, "dropout": 0.0,
-                "init": "uniform", "seed": 0},
+                "output_activation": "linear", "bias": true, "optimizer": "sgd",
+                "optimizer_options": {}, "dropout": 0.0, "init": "uniform", "seed": 0},
      "weights": [[[...n_out...] x n_in] per layer],      # w[l][i][j]: neuron i of l -> j of l+1
      "biases":  [[...n_out...] per non-input layer]}
 
@@ -32,9 +32,17 @@ from typing import Any
 
 import numpy as np
 
+from nn import defaults
 from nn.activations import ACTIVATIONS
+from nn.defaults import (
+    INPUT_LIMIT,
+    MAX_BATCH_SIZE,
+    MAX_EPOCHS,
+    MAX_LAYERS,
+    MAX_SAMPLES,
+    MAX_WEIGHTS,
+)
 from nn.errors import SchemaError
-from nn.guard import INPUT_LIMIT
 from nn.optimizers import check_options
 from nn.validation import check_array, check_bool, check_int, check_real, show
 
@@ -72,23 +80,18 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-# Caps that keep a typo ("2-6000000-2") from freezing a browser tab.
-MAX_LAYERS = 64
-MAX_WEIGHTS = 1_000_000
-MAX_SAMPLES = 1_000_000
-MAX_EPOCHS = 1_000_000
-MAX_BATCH_SIZE = 65_536
-
 INITIALISATIONS = ("uniform", "scaled")
 
+# What a missing field of ``params`` means (a file without ``output_activation`` is linear).
 PARAM_DEFAULTS: dict[str, Any] = {
-    "learning_rate": 0.005,
-    "activation": "linear",
-    "bias": True,
-    "optimizer": "sgd",
+    "learning_rate": defaults.LEARNING_RATE,
+    "activation": defaults.ACTIVATION,
+    "output_activation": defaults.OUTPUT_ACTIVATION,
+    "bias": defaults.BIAS,
+    "optimizer": defaults.OPTIMIZER,
     "optimizer_options": {},
-    "dropout": 0.0,
-    "init": "uniform",
+    "dropout": defaults.DROPOUT,
+    "init": defaults.INIT,
     "seed": None,
 }
 
@@ -174,9 +177,10 @@ def check_params(value: object) -> dict[str, Any]:
     obj = _require_dict(value, "params")
     _check_keys(obj, "params", ["layers"], list(PARAM_DEFAULTS))
     merged = {**PARAM_DEFAULTS, **obj}
-    activation = merged["activation"]
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise SchemaError(f"activation must be one of {list(ACTIVATIONS)}, got {show(activation)}")
+    activation, output_activation = merged["activation"], merged["output_activation"]
+    for name, value in (("activation", activation), ("output_activation", output_activation)):
+        if not isinstance(value, str) or value not in ACTIVATIONS:
+            raise SchemaError(f"{name} must be one of {list(ACTIVATIONS)}, got {show(value)}")
     init = merged["init"]
     if not isinstance(init, str) or init not in INITIALISATIONS:
         raise SchemaError(f"init must be one of {list(INITIALISATIONS)}, got {show(init)}")
@@ -186,6 +190,7 @@ def check_params(value: object) -> dict[str, Any]:
         "layers": check_layers(merged["layers"]),
         "learning_rate": check_real(merged["learning_rate"], "learning_rate", low=0.0),
         "activation": activation,
+        "output_activation": output_activation,
         "bias": check_bool(merged["bias"], "bias"),
         "optimizer": optimizer,
         "optimizer_options": optimizer_options,

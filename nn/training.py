@@ -21,21 +21,31 @@ A browser worker cannot receive a ``cancel`` message while Python runs, so it dr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nn.engine import Engine, StepRejected
-from nn.guard import divergence, within_limits
-from nn.schema import MAX_BATCH_SIZE, MAX_EPOCHS, check_dataset
+from nn.activations import ACTIVATIONS
+from nn.defaults import BATCH_SIZE, MAX_BATCH_SIZE, MAX_EPOCHS, PRETRAIN_DEFAULTS
+from nn.engine import Engine, StepRejected, restore, snapshot
+from nn.errors import SchemaError
+from nn.guard import divergence
+from nn.schema import check_dataset, check_layers
 from nn.validation import check_bool, check_int, check_real
 
 if TYPE_CHECKING:
     from nn.network import Network
 
-__all__ = ["CHUNK_WORK", "Trainer", "TrainingSummary", "train"]
+__all__ = [
+    "CHUNK_WORK",
+    "PRETRAIN_DEFAULTS",
+    "Trainer",
+    "TrainingSummary",
+    "recommended_training",
+    "train",
+]
 
 # Work between two guard checks and stop polls, in samples x parameters: 2-6-6-6-2 (116
 # parameters) then checks every 565 samples, ~5 ms of per-sample SGD under CPython (~20 ms in
@@ -73,7 +83,7 @@ class Trainer:
         inputs: object,
         targets: object,
         epochs: int,
-        batch_size: int = 1,
+        batch_size: int = BATCH_SIZE,
         shuffle: bool = True,
         *,
         seed: int | None = None,
@@ -184,55 +194,24 @@ class Trainer:
 
     def _run_chunk(self) -> None:
         engine, start, stop = self._ranges[self._range]
-        saved = self._snapshot()
         try:
-            sq = engine.run(self._xa, self._tt, start, stop)
-            good = within_limits(self.net._flat)
-        except StepRejected:
-            good = False
-        if not good:  # undo the chunk, find the exact bad step
-            self._restore(saved)
-            sq = self._replay(engine, start, stop)
+            sq = engine.run_guarded(self._xa, self._tt, start, stop)
+        except StepRejected as rejected:  # the network is at its last good step
+            self.net.iterations += rejected.steps
+            self.diverged = self.finished = True
+            where = f" in epoch {self.epochs_done + 1}"
+            raise divergence(
+                self.net.learning_rate, rejected.error, where, self.summary()
+            ) from None
         self._epoch_sq += sq
         self.net.iterations += self._steps_per_range[self._range]
         self._range += 1
 
-    def _replay(self, engine: Engine, start: int, stop: int) -> float:
-        """Run a chunk again one step at a time, checking the guard after each step; at the first
-        bad step, restore the state before it and raise ``DivergenceError``."""
-        net, sq, b = self.net, 0.0, engine.batch_size
-        for s in range(start, stop, b):
-            saved = self._snapshot()
-            try:
-                sq += engine.run(self._xa, self._tt, s, s + b)
-                error = None  # the error was fine; only a weight can be wrong now
-                bad = not within_limits(net._flat)
-            except StepRejected as rejected:
-                error, bad = rejected.error, True
-            if bad:
-                self._restore(saved)
-                net.iterations += (s - start) // b
-                self.diverged = self.finished = True
-                where = f" in epoch {self.epochs_done + 1}"
-                raise divergence(net.learning_rate, error, where, self.summary())
-        return sq
-
     def _snapshot(self) -> tuple[Any, ...]:
-        net = self.net
-        return (
-            net._flat.copy(),
-            net._optimizer.snapshot(),
-            self.rng.bit_generator.state,
-            net.iterations,
-        )
+        return snapshot(self.net, self.rng)  # the shuffle's generator and the dropout one
 
     def _restore(self, saved: tuple[Any, ...]) -> None:
-        net = self.net
-        flat, optimizer, rng_state, iterations = saved
-        np.copyto(net._flat, flat)
-        net._optimizer.restore(optimizer)
-        self.rng.bit_generator.state = rng_state
-        net.iterations = iterations
+        restore(self.net, saved)
 
     # --- reporting -----------------------------------------------------------------------------
 
@@ -290,7 +269,7 @@ def train(
     inputs: object,
     targets: object,
     epochs: int,
-    batch_size: int = 1,
+    batch_size: int = BATCH_SIZE,
     shuffle: bool = True,
     on_progress: Callable[[int, float], bool | None] | None = None,
     *,
@@ -318,3 +297,37 @@ def train(
     )
     trainer.run(on_progress=on_progress, should_stop=should_stop)
     return trainer.summary()
+
+
+def recommended_training(layers: Sequence[int], activation: str) -> dict[str, Any]:
+    """Pre-training settings for a network: ``optimizer``, ``learning_rate``, ``batch_size``,
+    ``epochs``, ``target_error`` (``nn.defaults.PRETRAIN_DEFAULTS``).
+
+    They are the fastest we measured to a mean error below 1e-4, under CPython on the seeded
+    identity dataset ``random_dataset(1000, seed=0)`` (``train(..., target_error=1e-4)``). A grid
+    of optimizer (sgd, momentum, nesterov, adam) x batch size (1-128) x learning rate (3e-5 -
+    0.3) over 2 seeds, then the best candidates over 10 seeds, picked Adam, batch 64, rate 0.03:
+    the fastest or within a few milliseconds of it for all three networks, and it never failed
+    (momentum and nesterov diverge on the deep net at the rates that suit tanh). CPU time,
+    median over 5 seeds:
+
+    ==========================  ====================  =========================================
+    network                     Adam, batch 64, 0.03  the article: per-sample SGD
+    ==========================  ====================  =========================================
+    2-6-6-6-2 linear            2.1 ms (5-7 epochs)   17 ms (2 epochs, rate 0.005)
+    2-6-6-6-2 tanh              25 ms (50-71 epochs)  2.1 s (128-225 epochs, rate 0.005)
+    2-6-6-6-6-6-6-6-2 linear    3.8 ms (6-10 epochs)  0.13 s (2-9 epochs, rate 0.0003; 0.005
+                                                      and 0.003 diverge)
+    ==========================  ====================  =========================================
+
+    Batches help twice: the engine's cost per sample falls ~20x from batch 1 to 64, and Adam's
+    per-weight step sizes cope with the deep linear net's badly scaled gradients, which force
+    SGD down to tiny learning rates. Other activations get the same settings, unmeasured.
+
+    >>> recommended_training([2, 6, 6, 6, 2], "tanh")["optimizer"]
+    'adam'
+    """
+    check_layers(list(layers) if isinstance(layers, list | tuple) else layers)
+    if activation not in ACTIVATIONS:
+        raise SchemaError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
+    return dict(PRETRAIN_DEFAULTS)

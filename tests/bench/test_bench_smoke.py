@@ -16,7 +16,7 @@ import pytest
 from bench import cpython
 from bench.__main__ import main
 from bench.baseline import BaselineNetwork
-from nn import Network, random_dataset
+from nn import Network, random_dataset, train
 
 
 def _positive(value: object, where: str) -> None:
@@ -95,7 +95,7 @@ def test_baseline_computes_what_nn_computes(activation):
 
     batch_net = Network(layers, 0.01, activation, seed=4)
     batch_base = BaselineNetwork(layers, 0.01, activation, 4)
-    batch_net.train(x[:32], t[:32], 1, batch_size=32, shuffle=False)
+    train(batch_net, x[:32], t[:32], 1, batch_size=32, shuffle=False)
     batch_base.train_batch(x[:32], t[:32])
     pairs = zip(
         batch_net.weights + batch_net.biases, batch_base.weights + batch_base.biases, strict=True

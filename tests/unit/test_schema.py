@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nn import FORMAT_VERSION, Network, SchemaError, Trainer, random_dataset
+from nn import FORMAT_VERSION, Network, SchemaError, Trainer, random_dataset, train
 from nn.schema import (
     MESSAGE_TYPES,
     cancel_message,
@@ -42,7 +42,7 @@ def test_export_json_import_round_trip_is_bit_exact() -> None:
         init="scaled",
     )
     inputs, targets = random_dataset(64, seed=1)
-    net.train(inputs, targets, epochs=2, batch_size=8)
+    train(net, inputs, targets, epochs=2, batch_size=8)
     text = json.dumps(net.export())
     copy = Network.from_export(json.loads(text))
     assert np.array_equal(copy._flat, net._flat)  # every bit of every weight and bias
@@ -51,6 +51,7 @@ def test_export_json_import_round_trip_is_bit_exact() -> None:
         "layers": [2, 6, 6, 2],
         "learning_rate": 0.02,
         "activation": "tanh",
+        "output_activation": "linear",
         "bias": True,
         "optimizer": "adam",
         "optimizer_options": {"beta1": 0.8, "beta2": 0.999, "epsilon": 1e-8},

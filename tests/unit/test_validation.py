@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nn import Network, NNError, SchemaError, parse_layers
+from nn import Network, NNError, SchemaError, parse_layers, train
 from nn.schema import MAX_LAYERS, MAX_WEIGHTS
 
 from .helpers import PROPERTY, assert_same_state, json_junk, mutate, state_of
@@ -122,17 +122,17 @@ def good_net(**kwargs) -> Network:
         (lambda n: setattr(n, "learning_rate", -1), "got -1"),
         (lambda n: setattr(n, "dropout", 2), "got 2"),
         (lambda n: n.set_optimizer("adagrad"), "got 'adagrad'"),
-        (lambda n: n.train([[0.0, 0.0]], [[0.0, 0.0]], epochs=0), "epochs must be"),
-        (lambda n: n.train([[0.0, 0.0]], [[0.0, 0.0]], epochs=1, batch_size=0), "batch_size"),
+        (lambda n: train(n, [[0.0, 0.0]], [[0.0, 0.0]], epochs=0), "epochs must be"),
+        (lambda n: train(n, [[0.0, 0.0]], [[0.0, 0.0]], epochs=1, batch_size=0), "batch_size"),
         (
-            lambda n: n.train([[0.0, 0.0]], [[0.0, 0.0], [1.0, 1.0]], epochs=1),
+            lambda n: train(n, [[0.0, 0.0]], [[0.0, 0.0], [1.0, 1.0]], epochs=1),
             "same number of samples, got 1 and 2",
         ),
         (
-            lambda n: n.train([[0.0, 0.0, 0.0]], [[0.0, 0.0]], epochs=1),
+            lambda n: train(n, [[0.0, 0.0, 0.0]], [[0.0, 0.0]], epochs=1),
             "inputs[0] must have 2 entries, got 3",
         ),
-        (lambda n: n.train([], [], epochs=1), "inputs must not be empty"),
+        (lambda n: train(n, [], [], epochs=1), "inputs must not be empty"),
     ],
 )
 def test_rejected_calls_name_the_value_and_change_nothing(call, fragment: str) -> None:

@@ -1,0 +1,304 @@
+"""The core's contract: output activations, weighted sums, one source of defaults, and three
+defects that once slipped through (a second step without a feed, a continued model losing its
+settings, random state not restored after a stop or a guard trip)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nn import Network, NNError, SchemaError, Trainer, defaults, random_dataset, train
+from nn.cli import main as cli_main
+from nn.errors import DivergenceError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- output_activation and sums -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output", ["linear", "tanh", "sigmoid", "relu", "leaky_relu"])
+def test_output_activation_shapes_the_outputs_and_the_output_delta(output: str) -> None:
+    """outputs[-1] = f(sums[-1]); the output delta is f'(out) * (t - out), checked by hand for
+    tanh/sigmoid, whose derivatives in terms of the output are 1 - y**2 and y * (1 - y)."""
+    net = Network([2, 3, 2], learning_rate=0.1, activation="tanh", seed=1, output_activation=output)
+    x = np.array([0.3, -0.7])
+    out = net.feed(x)
+    z = np.tanh(x @ net.weights[0] + net.biases[0]) @ net.weights[1] + net.biases[1]
+    np.testing.assert_allclose(net.sums[-1], z, rtol=0, atol=1e-15)
+    by_hand = {
+        "linear": z,
+        "tanh": np.tanh(z),
+        "sigmoid": 1 / (1 + np.exp(-z)),
+        "relu": np.maximum(z, 0),
+        "leaky_relu": np.where(z > 0, z, 0.01 * z),
+    }[output]
+    np.testing.assert_allclose(out, by_hand, rtol=0, atol=1e-12)
+    t = np.array([0.5, 0.25])
+    net.backpropagate(t)
+    slope = {
+        "linear": np.ones(2),
+        "tanh": 1 - out**2,
+        "sigmoid": out * (1 - out),
+        "relu": (out > 0).astype(float),
+        "leaky_relu": np.where(out > 0, 1.0, 0.01),
+    }[output]
+    np.testing.assert_allclose(net.deltas[-1], slope * (t - out), rtol=0, atol=1e-15)
+
+
+def test_sums_are_the_weighted_sums_of_every_non_input_layer() -> None:
+    net = Network([2, 4, 3, 2], activation="relu", seed=2)
+    net.feed([0.5, -0.5])
+    assert [s.shape for s in net.sums] == [(4,), (3,), (2,)]
+    for k, s in enumerate(net.sums):
+        np.testing.assert_allclose(s, net.outputs[k] @ net.weights[k] + net.biases[k], atol=1e-15)
+    # relu of a hidden layer's sums are its outputs; some sums are negative, so this is no echo
+    assert (net.sums[0] < 0).any() or (net.sums[1] < 0).any()
+    np.testing.assert_array_equal(net.outputs[1], np.maximum(net.sums[0], 0))
+
+
+def test_output_activation_is_saved_and_files_without_it_load_as_linear() -> None:
+    net = Network([2, 3, 2], seed=0, output_activation="sigmoid")
+    data = json.loads(json.dumps(net.export()))
+    assert data["params"]["output_activation"] == "sigmoid"
+    again = Network.from_export(data)
+    assert again.output_activation == "sigmoid"
+    np.testing.assert_array_equal(again.feed([0.1, 0.2]), net.feed([0.1, 0.2]))
+    del data["params"]["output_activation"]  # a file from before the field existed
+    assert Network.from_export(data).output_activation == "linear"
+    data["params"]["output_activation"] = "softmax"
+    with pytest.raises(SchemaError, match="output_activation must be one of"):
+        Network.from_export(data)
+
+
+def test_cli_output_activation_flag(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "m.json"
+    argv = ["train", "--output-activation", "tanh", "--epochs", "1", "--samples", "50"]
+    assert cli_main([*argv, "--quiet", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["params"]["output_activation"] == "tanh"
+
+
+# --- defect: a second backpropagate without a feed ----------------------------------------------
+
+
+def test_a_second_backpropagate_without_a_new_feed_is_an_error_and_changes_nothing() -> None:
+    net = Network([2, 6, 2], learning_rate=0.1, seed=0)
+    net.feed([0.5, 0.5])
+    net.backpropagate([0.5, 0.5])
+    weights = [w.copy() for w in net.weights]
+    with pytest.raises(NNError, match="needs a new feed"):
+        net.backpropagate([0.5, 0.5])
+    assert all(np.array_equal(a, b) for a, b in zip(weights, net.weights, strict=True))
+    assert net.iterations == 1
+    net.feed([0.5, 0.5])  # a new feed makes the next step possible again
+    net.backpropagate([0.5, 0.5])
+    assert net.iterations == 2
+
+
+# --- defect: continuing a model with the CLI ----------------------------------------------------
+
+
+def _saved(tmp_path: Path) -> Path:
+    path = tmp_path / "m.json"
+    net = Network([2, 4, 2], learning_rate=0.0123, activation="tanh", seed=0, optimizer="adam")
+    path.write_text(json.dumps(net.export()))
+    return path
+
+
+def test_cli_continuing_a_model_keeps_its_settings(tmp_path: Path) -> None:
+    model, out = _saved(tmp_path), tmp_path / "out.json"
+    argv = ["train", "--model", str(model), "--epochs", "1", "--samples", "20", "--quiet"]
+    assert cli_main([*argv, "--out", str(out)]) == 0
+    params = json.loads(out.read_text())["params"]
+    assert (params["learning_rate"], params["optimizer"], params["activation"]) == (
+        0.0123,
+        "adam",
+        "tanh",
+    )
+    assert cli_main([*argv, "--lr", "0.002", "--optimizer", "momentum", "--out", str(out)]) == 0
+    params = json.loads(out.read_text())["params"]
+    assert (params["learning_rate"], params["optimizer"]) == (0.002, "momentum")
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--layers", "2-6-2"),
+        ("--activation", "relu"),
+        ("--output-activation", "tanh"),
+        ("--init", "scaled"),
+        ("--no-bias", None),
+    ],
+)
+def test_cli_a_flag_that_cannot_apply_to_a_model_is_an_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture, flag: str, value: str | None
+) -> None:
+    model = _saved(tmp_path)
+    extra = [flag] if value is None else [flag, value]
+    argv = ["train", "--model", str(model), "--epochs", "1", "--samples", "20", "--quiet"]
+    assert cli_main([*argv, *extra]) == 2
+    err = capsys.readouterr().err
+    assert flag in err and "cannot apply to a loaded model" in err
+
+
+# --- defect: random state after a stop or a guard trip ------------------------------------------
+
+
+def _dropout_net() -> Network:
+    return Network([2, 6, 6, 2], learning_rate=0.01, seed=4, dropout=0.3)
+
+
+def test_a_stopped_seeded_run_restores_the_dropout_generator() -> None:
+    """Stopping mid-epoch puts the network back at the epoch's start, dropout draws included:
+    the next run then trains exactly as if the stopped epoch had never begun."""
+    x, t = random_dataset(2000, seed=0)
+    stopped, fresh = _dropout_net(), _dropout_net()
+    polls = iter([False, False, True])  # stop after two chunks of the first epoch
+    summary = train(stopped, x, t, 1, seed=7, should_stop=lambda: next(polls))
+    assert summary.stopped and summary.epochs_done == 0
+    assert stopped.rng.bit_generator.state == fresh.rng.bit_generator.state
+    train(stopped, x, t, 1, seed=8)
+    train(fresh, x, t, 1, seed=8)
+    np.testing.assert_array_equal(stopped._flat, fresh._flat)
+
+
+def test_a_guard_trip_restores_the_dropout_generator_to_the_last_good_step() -> None:
+    """After a divergence, the network and its generator are as after the last good step: a
+    readable replay of the good steps from the start draws the same masks and lands there."""
+    x, t = random_dataset(300, seed=0)
+    t = t * 30.0  # the error grows until the guard trips, within the first chunk of steps
+    net = Network([2, 6, 6, 2], learning_rate=0.05, seed=4, dropout=0.3)
+    with pytest.raises(DivergenceError) as caught:
+        train(net, x, t, 5, shuffle=False, seed=7)
+    steps = net.iterations
+    assert 0 < steps < 5 * len(x) and caught.value.summary is not None
+    slow = Network([2, 6, 6, 2], learning_rate=0.05, seed=4, dropout=0.3)
+    for i in range(steps):
+        slow.feed(x[i % len(x)])
+        slow.backpropagate(t[i % len(x)])
+    np.testing.assert_allclose(net._flat, slow._flat, rtol=0, atol=1e-9)
+    assert net.rng.bit_generator.state == slow.rng.bit_generator.state
+
+
+# --- one source of defaults; no import cycle ----------------------------------------------------
+
+
+def test_defaults_are_read_not_restated() -> None:
+    from nn.schema import MAX_BATCH_SIZE, PARAM_DEFAULTS
+
+    assert PARAM_DEFAULTS["learning_rate"] is defaults.LEARNING_RATE
+    assert MAX_BATCH_SIZE is defaults.MAX_BATCH_SIZE
+    net = Network(list(defaults.LAYERS))
+    assert (net.learning_rate, net.activation, net.optimizer) == (
+        defaults.LEARNING_RATE,
+        defaults.ACTIVATION,
+        defaults.OPTIMIZER,
+    )
+    # the literals live in nn/defaults.py only
+    for path in (ROOT / "nn").glob("*.py"):
+        if path.name != "defaults.py":
+            assert "= 0.005" not in path.read_text(), path
+
+
+def _imports(path: Path) -> set[str]:
+    """The nn modules ``path`` imports, anywhere in it (lazy imports count too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("nn"):
+            found.add(node.module)
+            if node.module == "nn":
+                found.update(f"nn.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("nn."))
+    modules = {f"nn.{p.stem}" for p in (ROOT / "nn").glob("*.py")}
+    return found & modules - {f"nn.{path.stem}"}
+
+
+def test_no_import_cycle_inside_nn() -> None:
+    graph = {
+        f"nn.{p.stem}": _imports(p)
+        for p in (ROOT / "nn").glob("*.py")
+        if p.stem not in ("__init__", "__main__")
+    }
+    assert "nn.training" not in graph["nn.network"]
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        if node in path:
+            raise AssertionError(f"import cycle: {' -> '.join((*path, node))}")
+        for child in graph.get(node, ()):
+            visit(child, (*path, node))
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
+    """The test above can fail: the same parser sees a lazy import inside a function."""
+    (tmp_path / "network.py").write_text("def f():\n    from nn.training import train\n")
+    assert "nn.training" in _imports(tmp_path / "network.py")
+
+
+def test_feed_and_backpropagate_stay_short() -> None:
+    """The readable algorithm stays readable: feed + backpropagate in about 60 lines, the
+    module well under 300."""
+    source = (ROOT / "nn" / "network.py").read_text()
+    tree = ast.parse(source)
+    body = {
+        f.name: f.end_lineno - f.lineno + 1
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef) and f.name in ("feed", "backpropagate")
+    }
+    assert sum(body.values()) <= 60, body
+    assert len(source.splitlines()) < 300
+
+
+def test_guard_message_names_the_learning_rate() -> None:
+    net = Network([2, 2], learning_rate=0.5, seed=0)
+    net.feed([1e5, 1e5])
+    with pytest.raises(DivergenceError, match=r"learning rate 0\.5"):
+        net.backpropagate([-1e5, -1e5])
+    assert math.isfinite(float(np.abs(net._flat).max()))
+
+
+def test_trainer_reads_the_default_batch_size() -> None:
+    x, t = random_dataset(10, seed=0)
+    assert Trainer(Network([2, 2], seed=0), x, t, 1).batch_size == defaults.BATCH_SIZE
+
+
+# --- the engine at batch 1 is the readable step ---------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh", "sigmoid", "relu", "leaky_relu"])
+@pytest.mark.parametrize("output", ["linear", "tanh", "sigmoid"])
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize(("bias", "dropout"), [(True, 0.0), (False, 0.0), (True, 0.25)])
+def test_engine_batch_1_equals_feed_backpropagate(
+    activation: str, output: str, optimizer: str, bias: bool, dropout: float
+) -> None:
+    """300 steps through nn.train(batch_size=1) and through feed + backpropagate: the same
+    weights to 1e-12, the same iterations, the same generator state (same dropout draws)."""
+    x, t = random_dataset(100, seed=5)
+    settings = {
+        "learning_rate": 0.02 if optimizer != "adam" else 0.003,
+        "activation": activation,
+        "output_activation": output,
+        "bias": bias,
+        "seed": 9,
+        "optimizer": optimizer,
+        "dropout": dropout,
+    }
+    fast, slow = Network([2, 5, 4, 2], **settings), Network([2, 5, 4, 2], **settings)
+    train(fast, x, t, 3, shuffle=False)
+    for _ in range(3):
+        for xi, ti in zip(x, t, strict=True):
+            slow.feed(xi)
+            slow.backpropagate(ti)
+    assert fast.iterations == slow.iterations == 300
+    assert np.abs(fast._flat - slow._flat).max() <= 1e-12
+    assert not np.array_equal(slow._flat, Network([2, 5, 4, 2], **settings)._flat)  # it moved
+    assert fast.rng.bit_generator.state == slow.rng.bit_generator.state
