@@ -183,8 +183,6 @@ class App:
     def _rebuilt_keeping_weights(self, params: dict) -> Network:
         model = self.network.export()
         model["params"] = {**model["params"], **params}
-        if "output_activation" in model["params"]:  # an output activation back to linear
-            model["params"]["output_activation"] = params.get("output_activation", "linear")
         if not params["bias"]:
             model["biases"] = [[0.0] * len(b) for b in model["biases"]]
         return Network.from_export(model)
@@ -232,7 +230,7 @@ class App:
             layers=tuple(params["layers"]),
             learning_rate=params["learning_rate"],
             activation=params["activation"],
-            output_activation=params.get("output_activation", "linear"),
+            output_activation=params["output_activation"],
             bias=params["bias"],
             optimizer=params["optimizer"],
             dropout=params["dropout"] > 0,

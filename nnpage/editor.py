@@ -42,6 +42,7 @@ class Editor:
         self.input = get("edit-value")
         self.canvas = get("network-canvas")
         self.target: tuple | None = None  # ("w", layer, i, j) or ("b", layer, j)
+        self._selection: tuple | None = None  # what the network view had selected
         self.listeners = Listeners()
         self.listeners.on(self.form, "submit", self._submit)
         self.listeners.on(get("edit-cancel"), "click", lambda event: self.close())
@@ -53,6 +54,7 @@ class Editor:
     def open(self, sel: tuple) -> None:
         """Open the editor on a selection of the network view."""
         view, net = self.app.netview, self.app.network
+        self._selection = sel
         if sel[0] == "w":
             _, layer, i, j = sel
             self.target = ("w", layer, i, j)
@@ -87,9 +89,12 @@ class Editor:
         return (x1 + x2) / 2, (y1 + y2) / 2
 
     def close(self) -> None:
+        """Hide the form; the network view gets the focus back, on the same item."""
         self.form.hidden = True
         self.target = None
         self.canvas.focus()
+        if self._selection is not None:
+            self.app.netview._select(self._selection)  # blur had cleared it
 
     def _key(self, event) -> None:
         if event.key == "Escape":

@@ -47,7 +47,7 @@ def layer_outputs(net: Network, points: np.ndarray) -> list[np.ndarray]:
     """Every layer's outputs for many points (input first), as ``Network.predict`` computes the
     last one: hidden layers use the activation, the output layer its own (linear by default)."""
     hidden = ACTIVATIONS[net.activation].function
-    output = ACTIVATIONS[net.export_params().get("output_activation", "linear")].function
+    output = ACTIVATIONS[net.output_activation].function
     outs = [points]
     x = points
     last = len(net.weights) - 1

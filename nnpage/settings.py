@@ -72,7 +72,7 @@ class Settings:
 
     def network_params(self) -> dict[str, object]:
         """Keyword arguments for ``nn.Network`` / the ``params`` of an export."""
-        params = {
+        return {
             "layers": list(self.layers),
             "learning_rate": self.learning_rate,
             "activation": self.activation,
@@ -80,10 +80,8 @@ class Settings:
             "optimizer": self.optimizer,
             "dropout": self.dropout_p if self.dropout else 0.0,
             "seed": self.seed,
+            "output_activation": self.output_activation,
         }
-        if self.output_activation != "linear":
-            params["output_activation"] = self.output_activation
-        return params
 
     @property
     def layers_text(self) -> str:

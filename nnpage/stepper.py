@@ -24,8 +24,8 @@ import numpy as np
 
 from nn import Network
 from nn.activations import ACTIVATIONS
+from nn.defaults import WEIGHT_LIMIT
 from nn.errors import SchemaError
-from nn.guard import WEIGHT_LIMIT
 
 __all__ = [
     "STAGES",
@@ -124,17 +124,6 @@ class StepRecord:
         return self.output_activation if layer == last else self.activation
 
 
-def _sums(net: Network, outputs: list[np.ndarray], weights, biases) -> list[list[float]]:
-    """The weighted sums the core kept (``net.sums``), or ``a @ W + b`` from the same inputs."""
-    sums = getattr(net, "sums", None)
-    if sums is not None:
-        return [np.asarray(z).tolist() for z in sums]
-    return [
-        (np.asarray(a) @ np.asarray(w) + np.asarray(b)).tolist()  # (n_out,)
-        for a, w, b in zip(outputs[:-1], weights, biases, strict=True)
-    ]
-
-
 def take_step(
     net: Network,
     inputs: Sequence[float] | np.ndarray,
@@ -151,13 +140,12 @@ def take_step(
     biases_before = net.export_biases()
     net.feed(inputs)
     outputs = [o.copy() for o in net.outputs]
-    sums = _sums(net, outputs, weights_before, biases_before)
+    sums = [np.asarray(z).tolist() for z in net.sums]  # z = a @ W + b, kept by the feed
     error = net.backpropagate(targets)
     deltas = [d.tolist() for d in net.deltas]
     frozen = not update_biases and net.bias
     if frozen:
         net.import_biases(biases_before)
-    params = net.export_params()
     return StepRecord(
         inputs=outputs[0].tolist(),
         targets=np.asarray(targets, dtype=float).tolist(),
@@ -171,7 +159,7 @@ def take_step(
         biases_after=net.export_biases(),
         learning_rate=net.learning_rate,
         activation=net.activation,
-        output_activation=params.get("output_activation", "linear"),
+        output_activation=net.output_activation,
         optimizer=net.optimizer,
         bias=net.bias,
         biases_updated=net.bias and not frozen,
