@@ -24,8 +24,8 @@ API for other modules (``app`` is passed to ``pretrain.setup(app)``):
 - ``app.on_network_change.append(fn)``: ``fn(network)`` after every rebuild or import.
 - ``app.on_settings_change.append(fn)``: ``fn(settings)`` after ``apply_settings`` or
   ``import_model`` changed ``app.settings`` (e.g. to keep the shared link up to date).
-- ``app.on_frame.append(fn)``: ``fn(now_ms)`` every animation frame, before the network view
-  draws (e.g. the neuron maps refresh there).
+- ``app.on_frame.append(fn)``: ``fn(now_ms)`` every animation frame, before replay (which gets
+  what is left of its budget) and before the network view draws (the neuron maps refresh there).
 
 Usage::
 
@@ -278,8 +278,11 @@ class App:
         self._raf(self._frame_proxy)
         started = time.perf_counter()
         trainer = self.trainer
+        for listener in self.on_frame:  # first, so that replay gets what is left of the budget
+            listener(now)
         if trainer.replay_on:
-            trainer.replay(REPLAY_BUDGET_S)
+            spent = time.perf_counter() - started
+            trainer.replay(max(REPLAY_BUDGET_S - spent, REPLAY_BUDGET_S / 4))
         if trainer.changed:
             trainer.changed = False
             tx, ty = trainer.target_px
@@ -298,8 +301,6 @@ class App:
         if now - self._last_plot >= PLOT_MS:
             self._last_plot = now
             self.plot.draw()
-        for listener in self.on_frame:
-            listener(now)
         self.netview.draw(now)
         if self.stats is not None:
             self.stats.frame(time.perf_counter() - started)

@@ -11,6 +11,8 @@ Hooks (JavaScript, in the page; each returns text so a test can read it):
   spanning the canvas, first row at the top.
 - ``nnApp.setWeight(layer, i, j, value)``, ``nnApp.setBias(layer, j, value)``: as the editor;
   "" or the error message.
+- ``nnApp.mapRefreshMs()``: JSON list of the last neuron-map refreshes' Python time (ms), for
+  the bench.
 
 Usage (main.py)::
 
@@ -47,12 +49,23 @@ def setup(app, hooks) -> list:
     def neuron_map(layer, neuron) -> str:
         return json.dumps(maps.neuron_map(int(layer), int(neuron)))
 
+    def map_refresh_ms() -> str:
+        return json.dumps(maps.refresh_ms)
+
     proxies = [
+        create_proxy(map_refresh_ms),
         create_proxy(step),
         create_proxy(last_step),
         create_proxy(neuron_map),
         create_proxy(editor.set_weight),
         create_proxy(editor.set_bias),
     ]
-    hooks.step, hooks.lastStep, hooks.neuronMap, hooks.setWeight, hooks.setBias = proxies
+    (
+        hooks.mapRefreshMs,
+        hooks.step,
+        hooks.lastStep,
+        hooks.neuronMap,
+        hooks.setWeight,
+        hooks.setBias,
+    ) = proxies
     return [steps, maps, editor, pace, proxies]

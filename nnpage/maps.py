@@ -21,8 +21,9 @@ from nn.activations import ACTIVATIONS
 
 __all__ = ["MAP_COLUMNS", "colours", "grid", "grid_size", "layer_outputs"]
 
-MAP_COLUMNS = 48  # cells across the canvas (rows follow its aspect ratio)
+MAP_COLUMNS = 40  # cells across the canvas (rows follow its aspect ratio)
 MAX_ROWS = 64
+LEVELS = 255  # shades from full orange (-max) through white (0) to full blue (+max); odd
 POSITIVE = np.array([37, 99, 235], dtype=float)  # the network view's colours
 NEGATIVE = np.array([232, 89, 12], dtype=float)
 
@@ -59,17 +60,36 @@ def layer_outputs(net: Network, points: np.ndarray) -> list[np.ndarray]:
     return outs
 
 
+def _palette(alpha: int) -> np.ndarray:
+    """(LEVELS, 4) uint8: full orange at level 0, white in the middle, full blue at the top."""
+    t = np.linspace(-1.0, 1.0, LEVELS)[:, None]  # the value each level stands for
+    colour = np.where(t >= 0, POSITIVE, NEGATIVE)  # (LEVELS, 3)
+    rgb = 255.0 + (colour - 255.0) * np.abs(t)  # white -> full colour
+    out = np.empty((LEVELS, 4), dtype=np.uint8)
+    out[:, :3] = np.round(rgb)
+    out[:, 3] = alpha
+    return out
+
+
+_PALETTES: dict[int, np.ndarray] = {}
+
+
 def colours(outputs: list[np.ndarray], alpha: int = 255) -> np.ndarray:
     """Blue for positive, orange for negative, white at 0, each neuron scaled by its own largest
-    |output| over the grid: shape (neurons, rows * columns, 4), uint8, neurons layer by layer."""
-    values = np.concatenate(outputs, axis=1).T  # (neurons, N)
-    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-    top = np.max(np.abs(values), axis=1, keepdims=True)  # (neurons, 1)
-    scaled = values / np.where(top > 0, top, 1.0)  # in [-1, 1]
-    strength = np.abs(scaled)[..., None]  # (neurons, N, 1)
-    colour = np.where(scaled[..., None] >= 0, POSITIVE, NEGATIVE)  # (neurons, N, 3)
-    rgb = 255.0 + (colour - 255.0) * strength  # white -> full colour
-    rgba = np.empty((*values.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = np.round(rgb)
-    rgba[..., 3] = alpha
-    return rgba
+    |output| over the grid: shape (neurons, rows * columns, 4), uint8, neurons layer by layer.
+
+    One table look-up per cell (``LEVELS`` shades, each RGBA packed in one uint32), so a refresh
+    stays cheap."""
+    values = np.concatenate(outputs, axis=1)  # (N, neurons), C order: reductions run fast
+    if not np.isfinite(values).all():
+        values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+    top = np.max(np.abs(values), axis=0)  # (neurons,)
+    scale = (LEVELS - 1) / 2 / np.where(top > 0, top, 1.0)
+    index = values * scale  # (N, neurons), in [-(LEVELS - 1) / 2, (LEVELS - 1) / 2]
+    index += (LEVELS - 1) / 2
+    np.rint(index, out=index)
+    palette = _PALETTES.get(alpha)
+    if palette is None:
+        palette = _PALETTES[alpha] = _palette(alpha).view(np.uint32).ravel()  # (LEVELS,)
+    packed = np.ascontiguousarray(palette[index.astype(np.intp)].T)  # (neurons, N) uint32
+    return packed.view(np.uint8).reshape(*packed.shape, 4)

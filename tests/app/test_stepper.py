@@ -147,8 +147,8 @@ def test_the_output_maps_equal_predict_over_the_grid(activation):
     net = Network([2, 5, 4, 2], activation=activation, seed=7)
     columns, rows = grid_size(600, 400)
     points = grid(columns, rows, 600, 400, factor=1)
-    assert (columns, rows) == (48, 32) and points.shape == (48 * 32, 2)
-    assert points[0] == pytest.approx([-1 + 1 / 48, -1 + 1 / 32])  # top left
+    assert (columns, rows) == (40, 27) and points.shape == (40 * 27, 2)
+    assert points[0] == pytest.approx([-1 + 1 / 40, -1 + 1 / 27])  # top left
     assert points[1][1] == points[0][1] and points[columns][0] == points[0][0]  # row-major
     outs = layer_outputs(net, points)
     assert [o.shape[1] for o in outs] == [2, 5, 4, 2]
@@ -163,9 +163,10 @@ def test_map_colours_white_at_zero_full_at_the_extremes():
     assert rgba.shape == (1, 4, 4) and rgba.dtype == np.uint8
     assert rgba[0, 0, :3].tolist() == [255, 255, 255]
     assert rgba[0, 1, :3].tolist() == [37, 99, 235]  # the largest |value|: full blue
-    assert rgba[0, 2, :3].tolist() == [
-        round(255 + (c - 255) * 0.5) for c in (232, 89, 12)
-    ]  # half of the largest, negative: half orange
+    for cell, full in ((2, (232, 89, 12)), (3, (37, 99, 235))):  # half the largest |value|
+        half = np.array([255 + (c - 255) * 0.5 for c in full])
+        assert np.abs(rgba[0, cell, :3] - half).max() <= 1.5  # 255 shades: within one
+    assert (rgba[..., 3] == 255).all()
     assert colours([np.zeros((3, 1))])[0, :, :3].min() == 255  # a dead neuron is all white
 
 
