@@ -119,10 +119,17 @@ class Editor:
 
     # --- the change ------------------------------------------------------------------------------
 
+    def _not_training(self) -> None:
+        if self.app.state == "training":
+            raise SchemaError(
+                "Wait for the pre-training to finish (or cancel it) before editing a weight"
+            )
+
     def set_weight(self, layer: object, i: object, j: object, value: object) -> str:
         """Set ``w[layer][i][j]``; returns "" or the error message (also shown in the alert)."""
         net = self.app.network
         try:
+            self._not_training()
             k = _index(layer, len(net.weights), "Weight layer")
             row = _index(i, net.layers[k], "Weight row i")
             col = _index(j, net.layers[k + 1], "Weight column j")
@@ -141,6 +148,7 @@ class Editor:
         """Set ``b[layer][j]`` (the bias of neuron j of layer ``layer + 1``); "" or the error."""
         net = self.app.network
         try:
+            self._not_training()
             if not net.bias:
                 raise SchemaError("This network has no biases (the Bias setting is off)")
             k = _index(layer, len(net.biases), "Bias layer")

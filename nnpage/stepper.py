@@ -57,10 +57,10 @@ def next_stage(stage: str) -> str:
     return STAGES[min(STAGES.index(stage) + 1, len(STAGES) - 1)]
 
 
-def fmt(v: float) -> str:
-    """Four decimals for everyday values, scientific notation for tiny or huge ones; a real minus
-    sign so a screen reader says "minus"."""
-    text = f"{v:.4f}" if v == 0 or 1e-3 <= abs(v) < 1e4 else f"{v:.3e}"
+def fmt(v: float, digits: int = 4) -> str:
+    """``digits`` decimals for everyday values, scientific notation for tiny or huge ones; a real
+    minus sign so a screen reader says "minus"."""
+    text = f"{v:.{digits}f}" if v == 0 or 1e-3 <= abs(v) < 1e4 else f"{v:.{digits - 1}e}"
     return text.replace("-", "−")
 
 

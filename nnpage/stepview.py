@@ -188,6 +188,10 @@ class StepView:
     def step(self) -> str:
         """One feed + backpropagate, shown from the Forward stage; "" or the error message."""
         app = self.app
+        if app.state == "training":
+            message = "Wait for the pre-training to finish (or cancel it) before a Step."
+            app.alert(message)
+            return message
         self.enter()
         inputs, targets = self.sample()
         update_biases = bool(self.el["step-bias"].checked) if self.worked else True
@@ -301,11 +305,12 @@ class StepView:
         r = self.record
         last = len(r.outputs) - 1
         name = _neuron_name
-        forward = [(name(0, j, last), "", fmt(v), "the input") for j, v in enumerate(r.inputs)] + [
+        inputs = [(name(0, j, last), "", fmt(v, 8), "the input") for j, v in enumerate(r.inputs)]
+        forward = inputs + [
             (
                 name(li, j, last),
-                fmt(r.sums[li - 1][j]),
-                fmt(r.outputs[li][j]),
+                fmt(r.sums[li - 1][j], 8),
+                fmt(r.outputs[li][j], 8),
                 forward_rule(r, li, j),
             )
             for li in range(1, last + 1)
@@ -317,7 +322,7 @@ class StepView:
             forward,
         )
         errors = [
-            (name(last, j, last), fmt(t), fmt(o), fmt(t - o))
+            (name(last, j, last), fmt(t, 8), fmt(o, 8), fmt(t - o, 8))
             for j, (t, o) in enumerate(zip(r.targets, r.outputs[-1], strict=True))
         ]
         squares = " + ".join(f"({fmt(e)})²" for e in r.output_errors)
@@ -328,7 +333,7 @@ class StepView:
             f"<strong>{r.error:.9f}</strong></p>"
         )
         backward = [
-            (name(li, j, last), fmt(r.deltas[li - 1][j]), backward_rule(r, li, j))
+            (name(li, j, last), fmt(r.deltas[li - 1][j], 8), backward_rule(r, li, j))
             for li in range(last, 0, -1)
             for j in range(len(r.outputs[li]))
         ]
@@ -338,9 +343,9 @@ class StepView:
         updates = [
             (
                 f"w {name(k, i, last)} → {name(k + 1, j, last)}",
-                fmt(w[i][j]),
-                fmt(r.weights_after[k][i][j]),
-                fmt(r.weights_after[k][i][j] - w[i][j]),
+                fmt(w[i][j], 8),
+                fmt(r.weights_after[k][i][j], 8),
+                fmt(r.weights_after[k][i][j] - w[i][j], 8),
             )
             for k, w in enumerate(r.weights_before)
             for i in range(len(w))
@@ -350,9 +355,9 @@ class StepView:
             updates += [
                 (
                     f"b {name(k + 1, j, last)}",
-                    fmt(b[j]),
-                    fmt(r.biases_after[k][j]),
-                    fmt(r.biases_after[k][j] - b[j]),
+                    fmt(b[j], 8),
+                    fmt(r.biases_after[k][j], 8),
+                    fmt(r.biases_after[k][j] - b[j], 8),
                 )
                 for k, b in enumerate(r.biases_before)
                 for j in range(len(b))
@@ -414,6 +419,8 @@ class StepView:
         ctx.strokeStyle, ctx.lineWidth = "rgba(255, 255, 255, 0.95)", 3
         view._label(f"{STAGES.index(stage) + 1}/4 {TITLES[stage]}", 8, 10, "left", "#111827")
         last, ink = len(view.pos) - 1, "#1f2937"
+        for j, (x, y) in enumerate(view.pos[0]):  # the step's sample (the view shows the live one)
+            view._label(f"{fmt(r.inputs[j])}", x, y + rad + 8, "center", ink)
         if stage in ("forward", "error", "update"):
             for li in range(1, last + 1):
                 for j, (x, y) in enumerate(view.pos[li]):
