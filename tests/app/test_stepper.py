@@ -186,3 +186,40 @@ def test_the_worked_example_preset_is_mazurs_network():
     assert WORKED_EXAMPLE.sample == ((0.05, 0.10), (0.01, 0.99))
     assert not WORKED_EXAMPLE.update_biases
     assert math.isclose(sum(sum(r) for w in WORKED_EXAMPLE.weights for r in w), 2.8)
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_a_recorded_step_equals_numpy_from_the_export(activation, bias):
+    """sums, outputs, deltas, error and the new weights and biases of take_step equal one SGD
+    step written out here with numpy from the model's export before the step (1e-12)."""
+    net = Network([2, 4, 3, 2], learning_rate=0.05, activation=activation, bias=bias, seed=11)
+    model = net.export()
+    x = np.array([0.4, -0.7])
+    r = take_step(net, x, x)
+    f = np.tanh if activation == "tanh" else (lambda z: z)
+    ws = [np.array(w) for w in model["weights"]]
+    bs = [np.array(b) for b in model["biases"]]
+    outs, sums = [x], []
+    for k, (w, b) in enumerate(zip(ws, bs, strict=True)):
+        sums.append(outs[-1] @ w + b)
+        outs.append(sums[-1] if k == len(ws) - 1 else f(sums[-1]))
+    slope = (lambda o: 1 - o * o) if activation == "tanh" else (lambda o: np.ones_like(o))
+    deltas = [x - outs[-1]]
+    for k in range(len(ws) - 1, 0, -1):
+        deltas.insert(0, (ws[k] @ deltas[0]) * slope(outs[k]))
+    tol = dict(rel=0, abs=1e-12)
+    for got, want in zip(r.sums, sums, strict=True):
+        assert got == pytest.approx(want.tolist(), **tol)
+    for got, want in zip(r.outputs, outs, strict=True):
+        assert got == pytest.approx(want.tolist(), **tol)
+    for got, want in zip(r.deltas, deltas, strict=True):
+        assert got == pytest.approx(want.tolist(), **tol)
+    assert r.error == pytest.approx(0.5 * float(np.sum((x - outs[-1]) ** 2)), **tol)
+    for k, (w, a, d) in enumerate(zip(ws, outs, deltas, strict=False)):
+        want = w + 0.05 * np.outer(a, d)
+        assert np.allclose(r.weights_after[k], want, rtol=0, atol=1e-12)
+        want_b = bs[k] + 0.05 * d if bias else bs[k]
+        assert np.allclose(r.biases_after[k], want_b, rtol=0, atol=1e-12)
+    assert r.weights_before == model["weights"] and r.biases_before == model["biases"]
+    assert r.biases_updated is bias
