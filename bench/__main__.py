@@ -1,5 +1,5 @@
 """Run the benchmark suite: ``python -m bench`` (``make bench``) writes bench/results.json and
-prints a table of every figure next to its baseline, its speed-up and its target (issue 6).
+prints a table of every figure next to its baseline, its speed-up and its target.
 
 Usage::
 

@@ -16,12 +16,14 @@ Usage::
     python -m bench.core_figures                 # CPython figures (about a minute)
     python -m bench.core_figures --browser       # and the Pyodide worker and page figures
     python -m bench.core_figures --out r.json    # also write the figures as JSON
+    python -m bench.core_figures --quick         # fewer, shorter runs (a busy machine)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -160,7 +162,10 @@ def browser(root: Path) -> dict[str, Any]:
         try:
             context, page = session.page("bench/pages/core.html?files=" + ",".join(_files(root)))
             try:
-                code = "import json\nfrom bench import core_figures as f\njson.dumps(f.core())"
+                code = (
+                    "import json\nfrom bench import core_figures as f\n"
+                    f"f.REPEATS, f.MIN_SECONDS = {REPEATS}, {MIN_SECONDS}\njson.dumps(f.core())"
+                )
                 out["pyodide"] = json.loads(page.evaluate("c => window.benchRun(c)", code))
             finally:
                 context.close()
@@ -188,13 +193,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browser", action="store_true", help="also Pyodide and the page")
     parser.add_argument("--no-cpython", action="store_true", help="skip the CPython figures")
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
+    parser.add_argument("--quick", action="store_true", help="3 runs of 0.1 s per figure")
     args = parser.parse_args(argv)
+    if args.quick:
+        global REPEATS, MIN_SECONDS
+        REPEATS, MIN_SECONDS = 3, 0.1
     root = Path(__file__).resolve().parent.parent
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = (
+        {"loadavg_start": list(os.getloadavg())} if hasattr(os, "getloadavg") else {}
+    )
     if not args.no_cpython:
         results["cpython"] = core()
     if args.browser:
         results["browser"] = browser(root)
+    if hasattr(os, "getloadavg"):
+        results["loadavg_end"] = list(os.getloadavg())
     text = json.dumps(results, indent=1)
     print(text)
     if args.out:

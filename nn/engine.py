@@ -214,23 +214,25 @@ class Engine:
         one step at a time; at the first bad step the network is put back as before it and
         ``StepRejected`` raised, with ``steps`` the good steps of this call."""
         net, b = self.net, self.batch_size
+        net._fed = False  # the outputs of the last feed() no longer match the weights
         saved = snapshot(net)
-        try:
-            total = self.run(xa, tt, start, stop)
-            if within_limits(net._flat):
-                return total
-        except StepRejected:
-            pass
-        restore(net, saved)
-        total = 0.0
-        for s in range(start, stop, b):
-            saved = snapshot(net)
+        with np.errstate(all="ignore"):  # an overflow shows up as a tripped guard instead
             try:
-                total += self.run(xa, tt, s, s + b)
-                error, bad = None, not within_limits(net._flat)
-            except StepRejected as rejected:
-                error, bad = rejected.error, True
-            if bad:
-                restore(net, saved)
-                raise StepRejected(error, (s - start) // b)
+                total = self.run(xa, tt, start, stop)
+                if within_limits(net._flat):
+                    return total
+            except StepRejected:
+                pass
+            restore(net, saved)
+            total = 0.0
+            for s in range(start, stop, b):
+                saved = snapshot(net)
+                try:
+                    total += self.run(xa, tt, s, s + b)
+                    error, bad = None, not within_limits(net._flat)
+                except StepRejected as rejected:
+                    error, bad = rejected.error, True
+                if bad:
+                    restore(net, saved)
+                    raise StepRejected(error, (s - start) // b)
         return total

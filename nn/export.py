@@ -1,5 +1,6 @@
-"""How a network's parameters are laid out and saved: ``Exportable``, the export and import
-methods of ``Network``, and ``parameter_blocks``, the layout of the flat parameter vector.
+"""A network's settings and parameters as data: ``Exportable``, the part of ``Network`` that reads
+and changes its settings, exports and imports it, and ``parameter_blocks``, the layout of the
+flat parameter vector. The algorithm itself is in ``nn.network``.
 
 All weights and biases live in one flat vector (what the optimizer, the guard and the engine
 see), one ``(n_in + 1, n_out)`` block per layer pair: ``n_in`` rows of weights, then one row of
@@ -20,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nn.activations import Activation
 from nn.errors import SchemaError
 from nn.guard import WEIGHT_LIMIT
+from nn.optimizers import Optimizer
 from nn.schema import FORMAT_VERSION, check_biases, check_export, check_weights
+from nn.validation import check_real
 
 if TYPE_CHECKING:
     from typing import Self
@@ -48,15 +52,75 @@ def parameter_blocks(flat: Array, layers: Sequence[int]) -> list[Array]:
 
 
 class Exportable:
-    """Export and import for ``Network``, which provides ``layers``, ``bias``, ``_params``,
-    ``_w``/``_b`` (weight and bias views), ``_optimizer``, ``_fed`` and ``_setup``."""
+    """Settings, export and import of ``Network``, which provides ``layers``, ``_params``,
+    ``_w``/``_b`` (weight and bias views), ``_flat``, ``_activation``, ``_output_activation``,
+    ``_optimizer``, ``dropped``, ``_fed`` and ``_setup``."""
 
     layers: tuple[int, ...]
-    bias: bool
     _params: dict[str, Any]
     _w: list[Array]
     _b: list[Array]
+    _flat: Array
+    _activation: Activation
+    _output_activation: Activation
+    _optimizer: Optimizer
+    dropped: list[Array]
     _fed: bool
+
+    # --- settings ------------------------------------------------------------------------------
+
+    @property
+    def learning_rate(self) -> float:
+        """Step size of each update; may be changed between steps."""
+        return self._params["learning_rate"]
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self._params["learning_rate"] = check_real(value, "learning_rate", low=0.0)
+
+    @property
+    def dropout(self) -> float:
+        """Probability that a hidden neuron sits out a step; 0 turns dropout off."""
+        return self._params["dropout"]
+
+    @dropout.setter
+    def dropout(self, value: float) -> None:
+        bounds = {"low": 0.0, "low_inclusive": True, "high": 1.0, "high_inclusive": False}
+        self._params["dropout"] = check_real(value, "dropout", **bounds)
+        if self.dropout == 0.0:
+            self.dropped = [np.zeros(n, dtype=bool) for n in self.layers]
+
+    @property
+    def activation(self) -> str:
+        """Name of the hidden layers' activation (fixed: build a new network to change it)."""
+        return self._activation.name
+
+    @property
+    def output_activation(self) -> str:
+        """Name of the output layer's activation (fixed, like ``activation``)."""
+        return self._output_activation.name
+
+    @property
+    def bias(self) -> bool:
+        """Whether biases are used (fixed: build a new network to change it)."""
+        return self._params["bias"]
+
+    @property
+    def optimizer(self) -> str:
+        """Name of the optimizer; change it with ``set_optimizer``."""
+        return self._optimizer.name
+
+    def set_optimizer(self, name: str, options: dict[str, float] | None = None) -> None:
+        """Switch optimizer (its state starts from zero)."""
+        self._optimizer = Optimizer(name, self._flat.size, options or {})  # validates first
+        self._params["optimizer"] = name
+        self._params["optimizer_options"] = dict(self._optimizer.options)
+
+    @property
+    def parameter_count(self) -> int:
+        """Number of trainable numbers: all weights, plus the biases when ``bias`` is on."""
+        weights = sum(w.size for w in self._w)
+        return weights + (sum(b.size for b in self._b) if self.bias else 0)
 
     @property
     def weights(self) -> list[Array]:
@@ -110,7 +174,7 @@ class Exportable:
 
     def _imported(self) -> None:
         # New weights make momentum and the last outputs meaningless, as in the article.
-        self._optimizer.reset()  # type: ignore[attr-defined]
+        self._optimizer.reset()
         self._fed = False
 
     @classmethod

@@ -38,7 +38,7 @@ from nn.export import Exportable, parameter_blocks, parameter_count
 from nn.guard import ERROR_LIMIT, divergence, within_limits
 from nn.optimizers import Optimizer
 from nn.schema import INPUT_LIMIT, check_dataset, check_params
-from nn.validation import check_array, check_real
+from nn.validation import check_array
 
 __all__ = ["Network"]
 
@@ -166,7 +166,7 @@ class Network(Exportable):
             raise NNError("backpropagate() needs a new feed(): each step uses the outputs of one")
         outputs, f, f_out = self.outputs, self._activation, self._output_activation
         error = 0.5 * float(np.sum((t - outputs[-1]) ** 2))
-        if not error <= ERROR_LIMIT:  # first edge: the error the step starts from
+        if not error <= ERROR_LIMIT:  # edge 1: the error the step starts from
             raise divergence(self.learning_rate, error)
         with np.errstate(all="ignore"):  # an overflow shows up at the second edge instead
             # Output layer: delta = f'(out) * (t - out).
@@ -177,13 +177,11 @@ class Network(Exportable):
                 delta[self.dropped[k]] = 0.0  # a dropped neuron learns nothing this step
                 deltas.insert(0, delta)
             # Descent direction: outer(prev_output, delta) for weights, delta for biases.
-            weight_steps = [
-                np.outer(a, d) for a, d in zip(outputs, deltas, strict=False)
-            ]  # (n_k, n_k+1)
+            weight_steps = [np.outer(a, d) for a, d in zip(outputs[:-1], deltas, strict=True)]
             bias_steps = [d if self.bias else np.zeros_like(d) for d in deltas]
             saved = self._optimizer.snapshot()
             weights, biases = self._update(weight_steps, bias_steps)
-        if not all(within_limits(p.ravel()) for p in weights + biases):  # second edge
+        if not within_limits(np.concatenate([p.ravel() for p in weights + biases])):  # edge 2
             self._optimizer.restore(saved)  # a rejected step leaves no trace
             raise divergence(self.learning_rate, None)
         for mine, new in zip(self._w + self._b, weights + biases, strict=True):
@@ -217,61 +215,6 @@ class Network(Exportable):
         x, t = check_dataset(inputs, targets, self.layers[0], self.layers[-1])
         with np.errstate(all="ignore"):
             return float(0.5 * np.mean(np.sum((t - self.predict(x)) ** 2, axis=1)))
-
-    # --- settings ------------------------------------------------------------------------------
-
-    @property
-    def learning_rate(self) -> float:
-        """Step size of each update; may be changed between steps."""
-        return self._params["learning_rate"]
-
-    @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
-        self._params["learning_rate"] = check_real(value, "learning_rate", low=0.0)
-
-    @property
-    def dropout(self) -> float:
-        """Probability that a hidden neuron sits out a step; 0 turns dropout off."""
-        return self._params["dropout"]
-
-    @dropout.setter
-    def dropout(self, value: float) -> None:
-        bounds = {"low": 0.0, "low_inclusive": True, "high": 1.0, "high_inclusive": False}
-        self._params["dropout"] = check_real(value, "dropout", **bounds)
-        if self.dropout == 0.0:
-            self.dropped = [np.zeros(n, dtype=bool) for n in self.layers]
-
-    @property
-    def activation(self) -> str:
-        """Name of the hidden layers' activation (fixed: build a new network to change it)."""
-        return self._activation.name
-
-    @property
-    def output_activation(self) -> str:
-        """Name of the output layer's activation (fixed, like ``activation``)."""
-        return self._output_activation.name
-
-    @property
-    def bias(self) -> bool:
-        """Whether biases are used (fixed: build a new network to change it)."""
-        return self._params["bias"]
-
-    @property
-    def optimizer(self) -> str:
-        """Name of the optimizer; change it with ``set_optimizer``."""
-        return self._optimizer.name
-
-    def set_optimizer(self, name: str, options: dict[str, float] | None = None) -> None:
-        """Switch optimizer (its state starts from zero)."""
-        self._optimizer = Optimizer(name, self._flat.size, options or {})  # validates first
-        self._params["optimizer"] = name
-        self._params["optimizer_options"] = dict(self._optimizer.options)
-
-    @property
-    def parameter_count(self) -> int:
-        """Number of trainable numbers: all weights, plus the biases when ``bias`` is on."""
-        weights = sum(w.size for w in self._w)
-        return weights + (sum(b.size for b in self._b) if self.bias else 0)
 
     def __repr__(self) -> str:
         out = self.output_activation

@@ -18,17 +18,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from nn import defaults
 from nnpage.settings import Settings
 
 __all__ = ["PRESETS", "WORKED_EXAMPLE", "Preset"]
 
-SHALLOW = (2, 6, 6, 6, 2)
+SHALLOW = defaults.LAYERS
 DEEP = (2, 6, 6, 6, 6, 6, 6, 6, 2)
 # What every preset sets unless it says otherwise: the article's linear 2-6-6-6-2 with plain SGD.
 BASE: Mapping[str, object] = {
     "layers": SHALLOW,
     "activation": "linear",
-    "learning_rate": 0.01,
+    "learning_rate": defaults.PAGE_LEARNING_RATE,
     "bias": True,
     "optimizer": "sgd",
     "normalization": 1,

@@ -18,7 +18,9 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from nn import defaults
 from nn.activations import ACTIVATIONS
+from nn.defaults import MAX_PAGE_LAYERS, MAX_PAGE_NEURONS
 from nn.errors import SchemaError
 from nn.optimizers import OPTIMIZERS
 from nn.schema import parse_layers as _core_parse_layers
@@ -26,6 +28,8 @@ from nn.schema import parse_layers as _core_parse_layers
 __all__ = [
     "LR_MAX",
     "LR_MIN",
+    "MAX_PAGE_LAYERS",
+    "MAX_PAGE_NEURONS",
     "NORMALIZATIONS",
     "Settings",
     "parse_layers",
@@ -34,27 +38,26 @@ __all__ = [
     "parse_seed",
 ]
 
-LR_MIN = 1e-5
-LR_MAX = 1.0
+LR_MIN = defaults.PAGE_LR_MIN
+LR_MAX = defaults.PAGE_LR_MAX
 # Normalization factor -> what the learner reads: x1 divides by half the canvas, x2 by all of it.
 NORMALIZATIONS = {1: "x1 (half-size, [-1, 1])", 2: "x2 (full-size, [-0.5, 0.5])"}
 # The point of the demo: two numbers in (x, y), two numbers out (x', y').
 IO_SIZE = 2
-# A page-sized network: the view and the live loop stay readable and smooth below these.
-MAX_PAGE_LAYERS = 12
-MAX_PAGE_NEURONS = 32
+# A page-sized network (MAX_PAGE_LAYERS, MAX_PAGE_NEURONS, from nn.defaults): the view and the
+# live loop stay readable and smooth below these.
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything the learner can set. Fields marked *live* apply to the running network."""
 
-    layers: tuple[int, ...] = (2, 6, 6, 6, 2)  # rebuilds the network (new weights)
-    learning_rate: float = 0.01  # live
-    activation: str = "linear"  # live: hidden layers only (the input is never activated)
-    output_activation: str = "linear"  # live: the output layer's (the worked example: sigmoid)
-    bias: bool = True  # live
-    optimizer: str = "sgd"  # live (its state restarts)
+    layers: tuple[int, ...] = defaults.LAYERS  # rebuilds the network (new weights)
+    learning_rate: float = defaults.PAGE_LEARNING_RATE  # live; the page's, see nn.defaults
+    activation: str = defaults.ACTIVATION  # live: hidden layers only (the input is never activated)
+    output_activation: str = defaults.OUTPUT_ACTIVATION  # live: the worked example's is sigmoid
+    bias: bool = defaults.BIAS  # live
+    optimizer: str = defaults.OPTIMIZER  # live (its state restarts)
     normalization: int = 1  # live: 1 or 2, see NORMALIZATIONS
     dropout: bool = False  # live
     dropout_p: float = 0.1  # live: probability a hidden neuron sits out a step

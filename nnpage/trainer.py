@@ -1,9 +1,11 @@
 """Live training: each pointer move is normalised, fed and backpropagated; between moves, recent
 positions can be replayed for a few milliseconds per animation frame.
 
-This is the hot path of the page, so it does the minimum per move and allocates nothing: the
-network input is one reused ``(2,)`` array, and pixel <-> network coordinates use a linear map
-derived once per canvas size from ``nn.from_pixels`` (so the core stays the one definition).
+A move runs the readable ``Network.feed`` + ``backpropagate`` (the network view then shows that
+step's outputs and deltas); replay runs the same steps through the fast engine (``nn.engine``,
+batches of one sample), ``REPLAY_CHUNK`` positions per call. The network input is one reused
+``(2,)`` array, and pixel <-> network coordinates use a linear map derived once per canvas size
+from ``nn.from_pixels`` (so the core stays the one definition).
 
 Usage::
 
@@ -24,12 +26,14 @@ from collections.abc import Callable
 import numpy as np
 
 from nn import DivergenceError, Network, from_pixels
+from nn.engine import Engine, StepRejected
+from nn.guard import divergence
 
 __all__ = ["REPLAY_IDLE_S", "REPLAY_SIZE", "Trainer"]
 
 REPLAY_SIZE = 256  # recent positions kept for replay
 REPLAY_IDLE_S = 5.0  # stop replaying this long after the last move (the circle has settled)
-REPLAY_CHUNK = 4  # replay steps between two looks at the clock
+REPLAY_CHUNK = 16  # replay steps per engine call, between two looks at the clock
 
 
 class Trainer:
@@ -51,6 +55,8 @@ class Trainer:
         self._x = np.zeros(2)  # the network input, reused by every step
         self._out = (0.0, 0.0)  # last output, network coordinates
         self._recent: deque[tuple[float, float]] = deque(maxlen=REPLAY_SIZE)
+        self._engine: Engine | None = None  # replay's, for self.net
+        self._columns = np.ones((3, REPLAY_CHUNK))  # replay positions as columns, then the bias row
         self._rng = random.Random(0)
         self._last_move = 0.0
         self._err_sum = 0.0  # for the loss plot: sum and count of errors since last taken
@@ -71,6 +77,7 @@ class Trainer:
 
     def set_network(self, network: Network, *, keep_count: bool = True) -> None:
         self.net = network
+        self._engine = None
         self.diverged = False
         if not keep_count:
             self.iterations = 0
@@ -132,20 +139,25 @@ class Trainer:
         ):
             return 0
         deadline = now + budget_s
-        net, x, pick, n = self.net, self._x, self._rng.randrange, len(recent)
-        feed, backpropagate = net.feed, net.backpropagate
-        steps, total = 0, 0.0
+        net, pick, n = self.net, self._rng.randrange, len(recent)
+        if self._engine is None or self._engine.net is not net:
+            self._engine = Engine(net, 1)
+        engine, columns = self._engine, self._columns
+        columns[2] = 1.0 if net.bias else 0.0  # (3, REPLAY_CHUNK): x, y, bias input
+        steps, squares = 0, 0.0
         try:
             while time.perf_counter() < deadline:
-                for _ in range(REPLAY_CHUNK):
-                    x[0], x[1] = recent[pick(n)]
-                    feed(x)
-                    total += backpropagate(x)
-                    steps += 1
-        except DivergenceError as exc:
-            self._diverge(exc)
+                for j in range(REPLAY_CHUNK):
+                    columns[0, j], columns[1, j] = recent[pick(n)]
+                # the targets are the positions themselves: rows x and y of the same columns
+                squares += engine.run_guarded(columns, columns[:2], 0, REPLAY_CHUNK)
+                steps += REPLAY_CHUNK
+        except StepRejected as rejected:  # the network is at its last good step
+            steps += rejected.steps
+            self._diverge(divergence(net.learning_rate, rejected.error))
+        net.iterations += steps
         self.iterations += steps
-        self._err_sum += total
+        self._err_sum += 0.5 * squares
         self._err_count += steps
         self.refeed()
         return steps

@@ -96,6 +96,15 @@ def test_live_training_behaves_as_the_sentences_say():
     assert median["sigmoid"] > 0.5
 
 
+def test_the_deep_preset_learns():
+    """Over the pointer path, the deep preset brings the circle (median over 5 seeds) within half
+    the distance of a circle left at the centre, an independent bound (about 0.64 here)."""
+    points = np.random.default_rng(1).uniform(-0.84, 0.84, (200, 2))
+    centre = float(np.mean(np.linalg.norm(points, axis=1)))
+    median = statistics.median(live_distance("deep", seed) for seed in SEEDS)
+    assert median < 0.5 * centre
+
+
 def test_the_deep_preset_is_stable_where_the_default_rate_diverges():
     """On the deep network the page's default rate (0.01) diverges within a few moves for every
     seed, while the preset's rate survives the whole path."""

@@ -55,7 +55,8 @@ def test_backpropagation_off_freezes_iterations_and_space_resumes(app_page, base
     page.uncheck("#backprop")
     frozen = stage(page)["iterations"]
     sweep(page, box, 40, start=20)
-    page.wait_for_timeout(300)  # replay frames must not learn either
+    frames = page.evaluate("nnStats.frames")
+    page.wait_for_function(f"nnStats.frames >= {frames + 20}")  # replay frames must not learn
     after = stage(page)
     assert after["iterations"] == frozen
     assert after["tx"] == pytest.approx(lissajous(box, 59)[0] - box["x"], abs=1)

@@ -1,7 +1,7 @@
 """Pre-training in the Pyodide worker: progress, import of the result, cancel, failures, smoothness.
 
-The figures the issue asks for (worker throughput, time to a mean error below 1e-4, cancel
-latency, frame gaps) are printed; run with ``-s`` to see them. Only bounded sanity is asserted.
+Worker throughput and time to a mean error below 1e-4 are printed (run with ``-s``); cancel
+latency and frame gaps are measured by bench/browser.py. No clock is asserted here.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import time
 import zipfile
 
 from tools import pyzip
@@ -122,13 +121,17 @@ def test_pretrain_linear_shows_progress_then_circle_follows_pointer(app_page, ba
     _configure(page, method="live", epochs=60, target="")
     page.click("#pretrain-start")
     values, states = [], set()
-    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
+    done = "document.getElementById('pretrain').dataset.lastRun !== undefined"
+    while True:
         states.add(_state(page))
         values.append(page.evaluate("document.getElementById('progress').value"))
-        if page.evaluate("document.getElementById('pretrain').dataset.lastRun !== undefined"):
+        if page.evaluate(done):
             break
-        time.sleep(0.05)
+        # wait for the next progress value (or the end), not for a time
+        page.wait_for_function(
+            f"document.getElementById('progress').value !== {values[-1]} || {done}",
+            timeout=RUN_TIMEOUT_MS,
+        )
     summary = _wait_done(page)
     moving = sorted({v for v in values if 0 < v < 1})
     print(f"\nprogress bar values seen: {len(moving)} distinct, e.g. {moving[:5]}")
@@ -145,7 +148,11 @@ def test_pretrain_linear_shows_progress_then_circle_follows_pointer(app_page, ba
     worst = 0.0
     for fx, fy in ((0.5, 0.5), (0.2, 0.3), (0.8, 0.25), (0.3, 0.8), (0.85, 0.7)):
         page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=4)
-        page.wait_for_timeout(100)
+        page.wait_for_function(  # the frame that draws this target draws its circle too
+            "([x, y]) => { const s = document.getElementById('stage').dataset;"
+            " return Math.abs(s.targetX - x) < 3 && Math.abs(s.targetY - y) < 3; }",
+            arg=[fx * box["width"], fy * box["height"]],
+        )
         d = page.evaluate(
             "(() => { const s = document.getElementById('stage').dataset;"
             " return [+s.targetX, +s.targetY, +s.circleX, +s.circleY]; })()"
@@ -168,10 +175,8 @@ def test_cancel_keeps_live_weights(app_page, base_url_app):
     page.wait_for_function(
         "document.getElementById('pretrain').dataset.cancelMs !== undefined", timeout=5_000
     )
-    latency = float(page.evaluate("document.getElementById('pretrain').dataset.cancelMs"))
-    print(f"\ncancel acknowledged by the worker after {latency:.0f} ms")
-    assert latency < 1_000
-    page.wait_for_timeout(500)
+    # The worker answers in order: once it is idle again, a late result would have arrived.
+    page.wait_for_function("document.getElementById('pretrain').dataset.worker === 'ready'")
     assert _model(page) == before
     assert "Cancelled" in page.evaluate("document.getElementById('pretrain-status').textContent")
     _run(page)  # the same worker trains again
@@ -326,42 +331,22 @@ def test_record_export_and_import_a_dataset(app_page, base_url_app, tmp_path):
 
 
 def test_page_keeps_animating_during_pretraining(app_page, base_url_app):
-    """While the worker trains for ~10 s and the pointer moves, the main thread keeps drawing:
-    the longest gap between animation frames stays bounded (the target is 50 ms)."""
+    """While the worker trains and the pointer moves, the main thread keeps drawing and handling
+    moves (frame gaps are measured by bench/browser.py, not asserted here)."""
     page = app_page
     _open(page, base_url_app)
-    page.evaluate(
-        """() => { window.gaps = []; let last = performance.now();
-        const loop = (now) => { window.gaps.push(now - last); last = now;
-          if (window.gapsOn) requestAnimationFrame(loop); };
-        window.gapsOn = true; requestAnimationFrame(loop); }"""
-    )
     box = _stage_box(page)
     _start_long_run(page)
-    page.evaluate("window.gaps = []")
-    start = time.monotonic()
-    i = 0
-    while time.monotonic() - start < 10:
+    frames, events = page.evaluate("[nnStats.frames, nnStats.events]")
+    for i in range(40):
         angle = i * 0.15
         page.mouse.move(
             box["x"] + box["width"] * (0.5 + 0.35 * math.cos(angle)),
             box["y"] + box["height"] * (0.5 + 0.35 * math.sin(angle)),
         )
-        i += 1
-        page.wait_for_timeout(30)
-    gaps = sorted(page.evaluate("window.gaps"))
-    status = page.evaluate("document.getElementById('pretrain-status').textContent")
-    assert _state(page) == "training", "the pre-training ended before the 10 s window did"
+    page.wait_for_function(f"nnStats.frames >= {frames + 60} && nnStats.events >= {events + 40}")
+    assert _state(page) == "training", "the pre-training ended before the frames were drawn"
     page.click("#pretrain-cancel")
-    page.evaluate("window.gapsOn = false")
-    p95 = gaps[int(0.95 * (len(gaps) - 1))]
-    print(
-        f"\nframe gaps during pre-training: {len(gaps)} frames in 10 s, p50 "
-        f"{gaps[len(gaps) // 2]:.1f} ms, p95 {p95:.1f} ms, max {gaps[-1]:.1f} ms "
-        f"({i} pointer moves); worker: {status}"
-    )
-    assert len(gaps) > 100
-    assert gaps[-1] < 250
 
 
 def test_worker_throughput_and_time_to_accuracy(app_page, base_url_app):

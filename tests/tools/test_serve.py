@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -142,17 +141,14 @@ def test_malformed_request_lines_get_an_error_and_the_server_survives(server, pa
 
 
 def test_burst_of_500_concurrent_requests(server):
-    """500 requests from 50 local threads at once all succeed (time printed, not asserted)."""
+    """500 requests from 50 local threads at once all succeed."""
 
     def one(i):
         return request(server, "GET", "/sub/a.py" if i % 2 else "/")[0].status
 
-    start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=50) as pool:
         statuses = list(pool.map(one, range(500)))
-    elapsed = time.perf_counter() - start
     assert statuses == [200] * 500
-    print(f"500 concurrent requests: {elapsed:.2f} s")
 
 
 def test_is_unsafe_accepts_ordinary_paths():

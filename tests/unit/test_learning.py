@@ -75,7 +75,9 @@ def test_sigmoid_and_relu_run_and_improve(identity_data, activation: str) -> Non
     net = Network(
         [2, 6, 6, 6, 2], learning_rate=0.01, activation=activation, seed=0, optimizer="adam"
     )
-    before = net.evaluate(inputs, targets)
     summary = train(net, inputs, targets, epochs=20, batch_size=32)
     assert np.isfinite(net._flat).all() and not summary.diverged
-    assert summary.final_error < before
+    # Independent bound: the best constant guess (the targets' mean) has error 1/2 * total
+    # variance, about 0.33 here; a network that learned is 20 times closer.
+    constant = 0.5 * float(np.mean(np.sum((targets - targets.mean(axis=0)) ** 2, axis=1)))
+    assert net.evaluate(inputs, targets) < constant / 20

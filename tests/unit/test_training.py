@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -79,10 +78,8 @@ def test_a_slice_returns_promptly() -> None:
         seen = trainer.samples_seen
         trainer.run(max_seconds=0.0)  # time is up at once: exactly one chunk
         assert trainer.samples_seen - seen == chunk
-    assert chunk * 40e-6 < 0.05  # even at 40 us per step (Pyodide), one chunk is under 50 ms
-    start = time.perf_counter()
-    trainer.run(max_seconds=0.02)
-    assert time.perf_counter() - start < 1.0  # loose: the machine may be busy
+    trainer.run(max_seconds=0.02)  # returns (how soon: bench/core_figures.py measures it)
+    assert not trainer.finished
     trainer.stop()
     assert trainer.finished and trainer.stopped and trainer.summary().epochs_done == 0
 
