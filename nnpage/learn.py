@@ -1,5 +1,5 @@
-"""Learning aids wired into the page: step mode, neuron maps, weight editing, the learning pace,
-and their ``window.nnApp`` hooks.
+"""Learning aids wired into the page: step mode, neuron maps, weight editing, the learning pace
+(``Pace``, the ``#pace`` select over the paces of ``pace.py``), and their ``window.nnApp`` hooks.
 
 Hooks (JavaScript, in the page; each returns text so a test can read it):
 
@@ -24,13 +24,42 @@ from __future__ import annotations
 import json
 
 from pyodide.ffi import create_proxy
+from pyscript import document
 
 from nnpage.editor import Editor
+from nnpage.listeners import Listeners
 from nnpage.mapview import MapView
-from nnpage.pace import Pace
+from nnpage.pace import PACES, pace_of
 from nnpage.stepview import StepView
 
-__all__ = ["setup"]
+__all__ = ["Pace", "setup"]
+
+
+class Pace:
+    """Two-way binding between ``#pace`` and the app's backprop/replay settings."""
+
+    def __init__(self, app):
+        self.app = app
+        self.select = document.getElementById("pace")
+        self.hint = document.getElementById("pace-help")
+        self.listeners = Listeners()
+        self.listeners.on(self.select, "change", self._chosen)
+        app.on_settings_change.append(self.show)
+        self.show(app.settings)
+
+    def _chosen(self, event) -> None:
+        name = str(self.select.value)
+        if self.app.apply_settings(self.app.settings.replace(**PACES[name].changes)):
+            self.app.controls.show(self.app.settings)
+
+    def show(self, settings) -> None:
+        name = pace_of(settings)
+        self.select.value = name
+        if self.hint.textContent != PACES[name].hint:
+            self.hint.textContent = PACES[name].hint
+
+    def destroy(self) -> None:
+        self.listeners.destroy()
 
 
 def setup(app, hooks) -> list:

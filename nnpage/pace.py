@@ -7,13 +7,12 @@ the checkboxes, the Space key, a shared link and this select always agree:
 - ``move``: one backpropagation per pointer move, as in the original demo;
 - ``replay``: one per move, plus replays of recent positions for up to the frame budget.
 
-``PACES`` and ``pace_of`` are pure; ``Pace`` wires the ``#pace`` select.
+Pure Python (no browser imports); ``learn.Pace`` wires the ``#pace`` select.
 
 Usage::
 
-    pace_of(Settings())                        # 'replay'
-    Settings().replace(**PACES["move"].changes) # backprop on, replay off
-    Pace(app)                                  # in the page
+    pace_of(Settings())                          # 'replay'
+    Settings().replace(**PACES["move"].changes)  # backprop on, replay off
 """
 
 from __future__ import annotations
@@ -21,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["PACES", "Pace", "pace_of"]
+__all__ = ["PACES", "PaceChoice", "pace_of"]
 
 
 @dataclass(frozen=True)
 class PaceChoice:
+    """The switches a pace sets, and the hint that says what it does."""
+
     changes: Mapping[str, bool]
     hint: str
 
@@ -54,34 +55,3 @@ def pace_of(settings) -> str:
     if not settings.backprop:
         return "off"
     return "replay" if settings.replay else "move"
-
-
-class Pace:
-    """Two-way binding between ``#pace`` and the app's backprop/replay settings."""
-
-    def __init__(self, app):
-        from pyscript import document
-
-        from nnpage.listeners import Listeners
-
-        self.app = app
-        self.select = document.getElementById("pace")
-        self.hint = document.getElementById("pace-help")
-        self.listeners = Listeners()
-        self.listeners.on(self.select, "change", self._chosen)
-        app.on_settings_change.append(self.show)
-        self.show(app.settings)
-
-    def _chosen(self, event) -> None:
-        name = str(self.select.value)
-        if self.app.apply_settings(self.app.settings.replace(**PACES[name].changes)):
-            self.app.controls.show(self.app.settings)
-
-    def show(self, settings) -> None:
-        name = pace_of(settings)
-        self.select.value = name
-        if self.hint.textContent != PACES[name].hint:
-            self.hint.textContent = PACES[name].hint
-
-    def destroy(self) -> None:
-        self.listeners.destroy()
