@@ -23,8 +23,6 @@ Usage::
 
 from __future__ import annotations
 
-import html
-
 from pyscript import document
 
 from nn.errors import NNError
@@ -62,17 +60,33 @@ def _neuron_name(layer: int, j: int, last: int) -> str:
     return f"h{layer}.{j + 1}"
 
 
-def _table(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    e = html.escape
-    out = [f"<table><caption>{e(caption)}</caption><thead><tr>"]
-    out += [f'<th scope="col">{e(h)}</th>' for h in head]
-    out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append(f'<tr><th scope="row">{e(row[0])}</th>')
-        out += [f"<td>{e(c)}</td>" for c in row[1:]]
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+def _element(tag: str, text: str = "", **attributes: str):
+    node = document.createElement(tag)
+    if text:
+        node.textContent = text
+    for name, value in attributes.items():
+        node.setAttribute(name, value)
+    return node
+
+
+def _table(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]]):
+    """A ``<table>`` of text (DOM calls and textContent only: nothing is parsed as HTML)."""
+    table = _element("table")
+    table.append(_element("caption", caption))
+    row = _element("tr")
+    for h in head:
+        row.append(_element("th", h, scope="col"))
+    thead = _element("thead")
+    thead.append(row)
+    body = _element("tbody")
+    for cells in rows:
+        tr = _element("tr")
+        tr.append(_element("th", cells[0], scope="row"))
+        for cell in cells[1:]:
+            tr.append(_element("td", cell))
+        body.append(tr)
+    table.append(thead, body)
+    return table
 
 
 class StepView:
@@ -316,29 +330,33 @@ class StepView:
             for li in range(1, last + 1)
             for j in range(len(r.outputs[li]))
         ]
-        self.el["step-forward"].innerHTML = _table(
-            "Forward: weighted sum z and output o of each neuron",
-            ("neuron", "z", "o", "how"),
-            forward,
+        self.el["step-forward"].replaceChildren(
+            _table(
+                "Forward: weighted sum z and output o of each neuron",
+                ("neuron", "z", "o", "how"),
+                forward,
+            )
         )
         errors = [
             (name(last, j, last), fmt(t, 8), fmt(o, 8), fmt(t - o, 8))
             for j, (t, o) in enumerate(zip(r.targets, r.outputs[-1], strict=True))
         ]
         squares = " + ".join(f"({fmt(e)})²" for e in r.output_errors)
-        self.el["step-error"].innerHTML = _table(
-            "Error: target t, output o, and t − o", ("output", "t", "o", "t − o"), errors
-        ) + (
-            f'<p class="step-total">E = ½ × ({html.escape(squares)}) = '
-            f"<strong>{r.error:.9f}</strong></p>"
+        total = _element("p", f"E = ½ × ({squares}) = ", **{"class": "step-total"})
+        total.append(_element("strong", f"{r.error:.9f}"))
+        self.el["step-error"].replaceChildren(
+            _table("Error: target t, output o, and t − o", ("output", "t", "o", "t − o"), errors),
+            total,
         )
         backward = [
             (name(li, j, last), fmt(r.deltas[li - 1][j], 8), backward_rule(r, li, j))
             for li in range(last, 0, -1)
             for j in range(len(r.outputs[li]))
         ]
-        self.el["step-backward"].innerHTML = _table(
-            "Backward: delta δ of each neuron, outputs first", ("neuron", "δ", "how"), backward
+        self.el["step-backward"].replaceChildren(
+            _table(
+                "Backward: delta δ of each neuron, outputs first", ("neuron", "δ", "how"), backward
+            )
         )
         updates = [
             (
@@ -362,10 +380,13 @@ class StepView:
                 for k, b in enumerate(r.biases_before)
                 for j in range(len(b))
             ]
-        self.el["step-update"].innerHTML = _table(
-            f"Update: every weight and bias, before and after (learning rate {r.learning_rate:g})",
-            ("parameter", "before", "after", "change"),
-            updates,
+        self.el["step-update"].replaceChildren(
+            _table(
+                f"Update: every weight and bias, before and after "
+                f"(learning rate {r.learning_rate:g})",
+                ("parameter", "before", "after", "change"),
+                updates,
+            )
         )
 
     def _selected(self, sel) -> None:
