@@ -8,6 +8,7 @@ Usage::
     python -m bench --no-browser        # CPython only (same as --only cpython)
     python -m bench --only browser      # the browser part only
     python -m bench --only evolve       # the hyperparameter search: speed-up, GA vs random
+    python -m bench --only maps         # the neuron maps in the browser (bench/maps.py)
     python -m bench --out /tmp/r.json   # write the results elsewhere
 
 The CPython and browser parts run one after the other, never at the same time, so that they do
@@ -49,22 +50,25 @@ def machine() -> dict[str, Any]:
     return info
 
 
+# Every part, in the order a full run takes them; the browser ones are skipped by --no-browser.
+PARTS = ("cpython", "browser", "maps", "evolve")
+BROWSER_PARTS = ("browser", "maps")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser part")
-    parser.add_argument(
-        "--only", choices=("cpython", "browser", "evolve"), help="run one part only"
-    )
+    parser.add_argument("--only", choices=PARTS, help="run one part only")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (JSON)")
     return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The results dict: ``meta``, then ``cpython`` and/or ``browser``."""
-    parts = ["cpython", "browser"] if args.only is None else [args.only]
-    if args.no_browser and "browser" in parts:
-        parts.remove("browser")
+    parts = list(PARTS) if args.only is None else [args.only]
+    if args.no_browser:
+        parts = [p for p in parts if p not in BROWSER_PARTS]
     results: dict[str, Any] = {
         "meta": {
             **machine(),
@@ -97,6 +101,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print("Evolve: parallel speed-up and GA vs random search ...", file=sys.stderr)
         results["evolve"] = evolve.run(quick=args.quick)
         results["meta"]["evolve_seconds"] = round(time.perf_counter() - start, 1)
+    if "maps" in parts:
+        from bench import maps
+
+        start = time.perf_counter()
+        results["maps"] = maps.run(quick=args.quick)
+        results["meta"]["maps_seconds"] = round(time.perf_counter() - start, 1)
     if hasattr(os, "getloadavg"):
         results["meta"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     return results
@@ -128,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     if "recurrent" in results:
         print("\nRecurrent network (bench/recurrent.py):")
         print(*recurrent.lines(results["recurrent"]), sep="\n")
+    if "maps" in results:
+        from bench import maps
+
+        print("\n" + maps.table(results["maps"]))
     missing = report.not_measured(results)
     if missing:
         print("\nnot measured:", *missing, sep="\n")

@@ -24,6 +24,8 @@ API for other modules (``app`` is passed to ``pretrain.setup(app)``):
 - ``app.on_network_change.append(fn)``: ``fn(network)`` after every rebuild or import.
 - ``app.on_settings_change.append(fn)``: ``fn(settings)`` after ``apply_settings`` or
   ``import_model`` changed ``app.settings`` (e.g. to keep the shared link up to date).
+- ``app.on_frame.append(fn)``: ``fn(now_ms)`` every animation frame, before replay (which gets
+  what is left of its budget) and before the network view draws (the neuron maps refresh there).
 
 Usage::
 
@@ -73,6 +75,7 @@ class App:
         self.network = Network(**self.settings.network_params())
         self.on_network_change: list[Callable[[Network], None]] = []
         self.on_settings_change: list[Callable[[Settings], None]] = []
+        self.on_frame: list[Callable[[float], None]] = []
         self.trainer = Trainer(self.network, on_divergence=self._diverged)
         self.mode = "follow"  # or "anticipate" (nnpage/anticipate_view.py)
         self.stage = Stage(get("stage"), on_move=self._moved, stats=stats)
@@ -144,7 +147,11 @@ class App:
             params = check_params(new.network_params())
             if rebuild:
                 net = Network(**new.network_params())
-            elif (new.activation, new.bias) != (old.activation, old.bias):
+            elif (new.activation, new.output_activation, new.bias) != (
+                old.activation,
+                old.output_activation,
+                old.bias,
+            ):
                 net = self._rebuilt_keeping_weights(params)
             else:
                 net = self.network
@@ -166,7 +173,12 @@ class App:
                 f"New network {new.layers_text}: {self._describe(net)} drawn from seed "
                 f"{new.seed}. Move the pointer to train it."
             )
-        elif (new.activation, new.bias, new.optimizer) != (old.activation, old.bias, old.optimizer):
+        elif (new.activation, new.output_activation, new.bias, new.optimizer) != (
+            old.activation,
+            old.output_activation,
+            old.bias,
+            old.optimizer,
+        ):
             self.say("Settings changed; the network keeps its weights.")
         self.controls.show(new)
         self._settings_changed()
@@ -230,6 +242,7 @@ class App:
             layers=tuple(params["layers"]),
             learning_rate=params["learning_rate"],
             activation=params["activation"],
+            output_activation=params["output_activation"],
             bias=params["bias"],
             optimizer=params["optimizer"],
             dropout=params["dropout"] > 0,
@@ -292,8 +305,11 @@ class App:
                 self.stats.frame(time.perf_counter() - started)
             return
         trainer = self.trainer
+        for listener in self.on_frame:  # first, so that replay gets what is left of the budget
+            listener(now)
         if trainer.replay_on:
-            trainer.replay(REPLAY_BUDGET_S)
+            spent = time.perf_counter() - started
+            trainer.replay(max(REPLAY_BUDGET_S - spent, REPLAY_BUDGET_S / 4))
         if trainer.changed:
             trainer.changed = False
             tx, ty = trainer.target_px

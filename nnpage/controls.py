@@ -54,6 +54,7 @@ class Controls:
                 "optimizer",
                 "layers",
                 "activation",
+                "output-activation",
                 "bias",
                 "normalization",
                 "dropout",
@@ -74,6 +75,7 @@ class Controls:
         for name in ("activation", "optimizer"):
             self.listeners.on(el[name], "change", self._choice(name))
         self.listeners.on(el["normalization"], "change", self._normalization)
+        self.listeners.on(el["output-activation"], "change", self._output_activation)
         for name in ("backprop", "replay", "bias", "dropout"):
             self.listeners.on(el[name], "change", self._checkbox(name))
         for button in self.presets:
@@ -140,6 +142,10 @@ class Controls:
         select = self.el["normalization"]
         self._apply(select, lambda: {"normalization": int(select.value)})
 
+    def _output_activation(self, event) -> None:
+        select = self.el["output-activation"]
+        self._apply(select, lambda: {"output_activation": str(select.value)})
+
     def _checkbox(self, name: str) -> Callable:
         def handler(event) -> None:
             box = self.el[name]
@@ -169,6 +175,7 @@ class Controls:
         el["learning-rate-text"].value = f"{s.learning_rate:g}"
         el["layers"].value = s.layers_text
         el["activation"].value = s.activation
+        el["output-activation"].value = s.output_activation
         el["optimizer"].value = s.optimizer
         el["normalization"].value = str(s.normalization)
         el["dropout-p"].value = f"{s.dropout_p:g}"

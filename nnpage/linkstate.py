@@ -81,6 +81,7 @@ PARSERS: dict[str, Callable[[str], dict[str, object]]] = {
     "norm": _normalization,
     "dropout": _dropout,
     "seed": lambda t: {"seed": parse_seed(t)},
+    "out": lambda t: {"output_activation": t.strip()},
 }
 KEYS = (*PARSERS, "preset")
 
@@ -102,6 +103,10 @@ def to_fragment(settings: Settings, preset: str | None = None) -> str:
         ("dropout", repr(float(s.dropout_p)) if s.dropout else "0"),
         ("seed", str(s.seed)),
     ]
+    # The output activation only when a reader would not assume it (linear, or the preset's).
+    assumed = PRESETS[preset].changes.get("output_activation", "linear") if preset else "linear"
+    if s.output_activation != assumed:
+        pairs.append(("out", s.output_activation))
     if preset is not None:
         pairs.append(("preset", preset))
     return urlencode(pairs)

@@ -13,6 +13,8 @@ Hooks for tests and benchmarks (JavaScript, in the page):
 - ``window.nnApp.importModel(text)``: load such a text; returns "" or the error message.
 - The URL fragment holds the settings (``#layers=2-6-6-6-2&lr=0.01&...``; see ``share.py``).
 - ``document.body.dataset.numpy``: numpy's version.
+- ``window.nnApp.step()``, ``lastStep()``, ``neuronMap()``, ``setWeight()``, ``setBias()``: the
+  learning aids (see ``learn.py``).
 
 Usage (index.html)::
 
@@ -71,7 +73,7 @@ def main():
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
-    from nnpage import evolve_panel, pretrain, share
+    from nnpage import evolve_panel, learn, pretrain, share
     from nnpage.app import App
     from nnpage.modelio import ModelFiles
     from nnpage.stats import Stats
@@ -82,6 +84,7 @@ def main():
     hooks = install_hooks(app)
     pre = pretrain.setup(app)
     hooks += [share.Share(app, link), ModelFiles(app), pre]
+    hooks += learn.setup(app, window.nnApp)  # after Share: the preset select is filled
     hooks.append(evolve_panel.setup(app, pre.datasets.current))
     app.start()
     document.getElementById("loading").hidden = True

@@ -12,9 +12,15 @@ Usage::
     view.set_network(net)     # layout, data-layers
     view.invalidate()         # weights or values changed
     view.draw(now_ms)         # from the animation frame; throttled inside
+    view.on_select.append(fn)     # fn(selection or None) when the highlighted item changes
+    view.on_activate.append(fn)   # fn(selection): a click, or Enter on the focused view
+    view.underlays.append(fn)     # fn(view) after the neurons are drawn, before the labels
+    view.overlays.append(fn)      # fn(view) after everything else
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from pyscript import document, window
@@ -109,9 +115,14 @@ class NetView:
         self._key_conn = -1  # index of the connection picked with the C key
         self._paths_text: list[str] = []
         self.width = self.height = 0.0
+        self.on_select: list[Callable[[tuple | None], None]] = []
+        self.on_activate: list[Callable[[tuple], None]] = []
+        self.underlays: list[Callable[[NetView], None]] = []
+        self.overlays: list[Callable[[NetView], None]] = []
         self.listeners = Listeners()
         for name, handler in (
             ("pointermove", self._on_pointer),
+            ("click", self._on_click),
             ("pointerleave", self._on_leave),
             ("keydown", self._on_key),
             ("focus", self._on_focus),
@@ -195,8 +206,12 @@ class NetView:
         self._draw_paths(paths)
         self._draw_connections(weights)
         self._draw_neurons()
+        for underlay in self.underlays:
+            underlay(self)
         self._draw_labels(weights)
         self._draw_selection()
+        for overlay in self.overlays:
+            overlay(self)
         self._update_paths_list(paths)
         self._update_tip()
 
@@ -406,6 +421,8 @@ class NetView:
         if sel != self.selected:
             self.selected = sel
             self.draw(0, force=True)
+            for listener in self.on_select:
+                listener(sel)
 
     def hit(self, x: float, y: float) -> tuple | None:
         """The neuron or connection at (x, y) CSS px, or None."""
@@ -426,6 +443,14 @@ class NetView:
     def _on_pointer(self, event) -> None:
         if self.net is not None:
             self._select(self.hit(event.offsetX, event.offsetY))
+
+    def _on_click(self, event) -> None:
+        if self.net is not None:
+            sel = self.hit(event.offsetX, event.offsetY)
+            if sel is not None:
+                self._select(sel)
+                for listener in self.on_activate:
+                    listener(sel)
 
     def _on_leave(self, event) -> None:
         self._select(None)
@@ -458,6 +483,9 @@ class NetView:
             k = self._key_conn
             self._anchor = (li, j)
             self._select(("w", li, j, k) if li + 1 < len(layers) else ("w", li - 1, k, j))
+        elif key == "Enter" and self.selected is not None:
+            for listener in self.on_activate:
+                listener(self.selected)
         elif key == "Escape":
             on_weight = self.selected is not None and self.selected[0] == "w"
             self._key_conn = -1

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from nn import defaults
 from nnpage.settings import Settings
 
-__all__ = ["PRESETS", "Preset"]
+__all__ = ["PRESETS", "WORKED_EXAMPLE", "Preset"]
 
 SHALLOW = defaults.LAYERS
 DEEP = (2, 6, 6, 6, 6, 6, 6, 6, 2)
@@ -34,6 +34,7 @@ BASE: Mapping[str, object] = {
     "optimizer": "sgd",
     "normalization": 1,
     "dropout": False,
+    "output_activation": "linear",
 }
 
 
@@ -45,6 +46,11 @@ class Preset:
     label: str
     changes: Mapping[str, object]
     watch: str
+    # A preset may also fix its starting point and its own sample (the worked example does):
+    weights: tuple | None = None  # w[k][i][j], as in a model export
+    biases: tuple | None = None  # b[k][j]
+    sample: tuple[tuple[float, ...], tuple[float, ...]] | None = None  # (inputs, targets)
+    update_biases: bool = True  # what a Step does with the biases by default
 
     def apply(self, settings: Settings) -> Settings:
         """``settings`` with this preset's values (the seed, backpropagation... are kept)."""
@@ -57,6 +63,28 @@ class Preset:
 
 def _preset(name: str, label: str, watch: str, **changes: object) -> Preset:
     return Preset(name, label, {**BASE, **changes}, watch)
+
+
+# Matt Mazur, "A Step by Step Backpropagation Example" (2015): w1..w8 and b1, b2 as he numbers
+# them, w[k][i][j] from neuron i to neuron j. His one bias per layer is both neurons' bias here.
+WORKED_EXAMPLE = Preset(
+    "worked-example",
+    "Worked example: Mazur's 2-2-2 step by step",
+    {
+        **BASE,
+        "layers": (2, 2, 2),
+        "activation": "sigmoid",
+        "output_activation": "sigmoid",
+        "learning_rate": 0.5,
+    },
+    "Mazur's sigmoid 2-2-2 with his weights, rate 0.5 and his own sample (0.05, 0.10 -> "
+    "0.01, 0.99): press Step and compare each number with his article (error 0.298371109, "
+    "then w5 = 0.35891648); like him, Step leaves the biases alone unless you tick the box.",
+    weights=(((0.15, 0.25), (0.20, 0.30)), ((0.40, 0.50), (0.45, 0.55))),
+    biases=((0.35, 0.35), (0.60, 0.60)),
+    sample=((0.05, 0.10), (0.01, 0.99)),
+    update_biases=False,
+)
 
 
 PRESETS: dict[str, Preset] = {
@@ -110,5 +138,6 @@ PRESETS: dict[str, Preset] = {
             layers=DEEP,
             learning_rate=1e-4,
         ),
+        WORKED_EXAMPLE,
     )
 }

@@ -54,7 +54,8 @@ class Settings:
 
     layers: tuple[int, ...] = defaults.LAYERS  # rebuilds the network (new weights)
     learning_rate: float = defaults.PAGE_LEARNING_RATE  # live; the page's, see nn.defaults
-    activation: str = defaults.ACTIVATION  # live: hidden layers only, input and output linear
+    activation: str = defaults.ACTIVATION  # live: hidden layers only (the input is never activated)
+    output_activation: str = defaults.OUTPUT_ACTIVATION  # live: the worked example's is sigmoid
     bias: bool = defaults.BIAS  # live
     optimizer: str = defaults.OPTIMIZER  # live (its state restarts)
     normalization: int = 1  # live: 1 or 2, see NORMALIZATIONS
@@ -82,6 +83,7 @@ class Settings:
             "optimizer": self.optimizer,
             "dropout": self.dropout_p if self.dropout else 0.0,
             "seed": self.seed,
+            "output_activation": self.output_activation,
         }
 
     @property
@@ -99,6 +101,11 @@ class Settings:
         if self.activation not in ACTIVATIONS:
             raise SchemaError(
                 f"Activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}"
+            )
+        if self.output_activation not in ACTIVATIONS:
+            raise SchemaError(
+                f"Output activation must be one of {', '.join(ACTIVATIONS)}; "
+                f"got {self.output_activation!r}"
             )
         if self.optimizer not in OPTIMIZERS:
             raise SchemaError(

@@ -45,6 +45,7 @@ class Trainer:
         self.backprop = True  # learn from moves (the Backpropagation checkbox)
         self.paused = False  # the Pause button: moves only move the target
         self.suspended = False  # a pre-training runs: show the guess, do not learn
+        self.stepping = False  # step mode: show the guess, learn only when Step asks
         self.replay_on = True
         self.recorder: Callable[[float, float], None] | None = None
         self.iterations = 0  # backpropagation steps since the network was built
@@ -66,7 +67,13 @@ class Trainer:
 
     @property
     def learning(self) -> bool:
-        return self.backprop and not self.paused and not self.suspended and not self.diverged
+        return (
+            self.backprop
+            and not self.paused
+            and not self.suspended
+            and not self.stepping
+            and not self.diverged
+        )
 
     def set_network(self, network: Network, *, keep_count: bool = True) -> None:
         self.net = network
@@ -178,6 +185,11 @@ class Trainer:
     @property
     def target_px(self) -> tuple[float, float]:
         return self._target
+
+    def target_network(self) -> tuple[float, float]:
+        """The target (the pointer) in network coordinates, as a move feeds it."""
+        px, py = self._target
+        return px * self._kx + self._ox, py * self._ky + self._oy
 
     def circle_px(self) -> tuple[float, float]:
         ox, oy = self._out

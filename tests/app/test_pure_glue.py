@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "nnpage"
-PURE = ("settings", "linkstate", "presets", "paths", "trainer")
+PURE = ("settings", "linkstate", "presets", "paths", "trainer", "stepper", "maps", "pace")
 BROWSER = ("pyscript", "js", "pyodide", "pyodide_js")
 
 
