@@ -5,7 +5,7 @@ Usage::
 
     python -m bench                     # everything: CPython, then the browser (a few minutes)
     python -m bench --quick             # tiny sizes, to check the harness works (seconds)
-    python -m bench --no-browser        # CPython only (same as --only cpython)
+    python -m bench --no-browser        # the CPython parts only (cpython, evolve)
     python -m bench --only browser      # the browser part only
     python -m bench --only evolve       # the hyperparameter search: speed-up, GA vs random
     python -m bench --only maps         # the neuron maps in the browser (bench/maps.py)

@@ -37,7 +37,7 @@ def test_quick_cpython_run_writes_every_figure(tmp_path, capsys):
     out = tmp_path / "results.json"
     assert main(["--quick", "--no-browser", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
-    assert results["meta"]["parts"] == ["cpython"] and results["meta"]["quick"] is True
+    assert results["meta"]["parts"] == ["cpython", "evolve"] and results["meta"]["quick"] is True
     assert "browser" not in results
 
     throughput = results["cpython"]["throughput"]
