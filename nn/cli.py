@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nn import __version__
+from nn import __version__, safejson
 from nn.activations import ACTIVATIONS
 from nn.datasets import parse_csv, parse_json, random_dataset
+from nn.defaults import MODEL_MAX_BYTES
 from nn.errors import NNError, SchemaError
 from nn.network import Network
 from nn.optimizers import OPTIMIZERS
@@ -73,10 +74,7 @@ def _read_dataset(path: Path, net: Network) -> tuple[Any, Any]:
 
 
 def _read_model(path: Path) -> Network:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"{path} is not valid JSON: {exc}") from None
+    data = safejson.loads(path.read_bytes(), str(path), MODEL_MAX_BYTES)
     return Network.from_export(data)
 
 

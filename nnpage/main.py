@@ -50,9 +50,10 @@ def install_hooks(app) -> list:
 
     def import_model(text: str) -> str:
         from nn import NNError
+        from nnpage.modelio import parse_model
 
         try:
-            app.import_model(json.loads(text))
+            app.import_model(parse_model(text))
         except (NNError, ValueError) as exc:
             return str(exc)
         return ""
