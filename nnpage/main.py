@@ -13,6 +13,8 @@ Hooks for tests and benchmarks (JavaScript, in the page):
 - ``window.nnApp.importModel(text)``: load such a text; returns "" or the error message.
 - The URL fragment holds the settings (``#layers=2-6-6-6-2&lr=0.01&...``; see ``share.py``).
 - ``document.body.dataset.numpy``: numpy's version.
+- ``localStorage["nn.autosave"]``: the live network, saved as it learns and restored by a reload
+  (``saving.py``); ``static/watchdog.js`` turns a dead interpreter into an alert and ``error``.
 
 Usage (index.html)::
 
@@ -65,22 +67,37 @@ def install_hooks(app) -> list:
     return proxies
 
 
+def watch_the_interpreter() -> None:
+    """Let ``static/watchdog.js`` report a fatal Pyodide error (it cannot run Python then)."""
+    try:
+        import pyodide_js
+
+        window.nnWatchdog.attach(pyodide_js)
+    except (ImportError, AttributeError):  # no watchdog script: the page works without it
+        pass
+
+
 def main():
+    watch_the_interpreter()
     step(3, "Loading numpy and the nn network code…")
     import numpy as np
 
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
-    from nnpage import pretrain, share
+    from nnpage import pretrain, saving, share
     from nnpage.app import App
     from nnpage.modelio import ModelFiles
     from nnpage.stats import Stats
 
     step(4, "Building the network…")
     link = share.read_link()  # a shared link's settings, so the network is built once, from them
-    app = App(settings=link.settings, stats=Stats())
+    saver = saving.Saver.open()  # the network saved in this browser, unless the link differs
+    saved = saver.restorable(link, has_link=bool(str(window.location.hash).lstrip("#")))
+    app = App(settings=saved.settings if saved else link.settings, stats=Stats())
+    saver.attach(app, saved)
     hooks = install_hooks(app)
+    hooks.append(saver)
     hooks += [share.Share(app, link), ModelFiles(app), pretrain.setup(app)]
     app.start()
     document.getElementById("loading").hidden = True
