@@ -7,6 +7,7 @@ Usage::
     python -m bench --quick             # tiny sizes, to check the harness works (seconds)
     python -m bench --no-browser        # CPython only (same as --only cpython)
     python -m bench --only browser      # the browser part only
+    python -m bench --only autosave     # autosave's cost per frame, saving on and off
     python -m bench --out /tmp/r.json   # write the results elsewhere
 
 The CPython and browser parts run one after the other, never at the same time, so that they do
@@ -52,16 +53,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser part")
-    parser.add_argument("--only", choices=("cpython", "browser"), help="run one part only")
+    parser.add_argument(
+        "--only", choices=("cpython", "browser", "autosave"), help="run one part only"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (JSON)")
     return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The results dict: ``meta``, then ``cpython`` and/or ``browser``."""
-    parts = ["cpython", "browser"] if args.only is None else [args.only]
-    if args.no_browser and "browser" in parts:
-        parts.remove("browser")
+    parts = ["cpython", "browser", "autosave"] if args.only is None else [args.only]
+    if args.no_browser:
+        parts = [part for part in parts if part not in ("browser", "autosave")]
     results: dict[str, Any] = {
         "meta": {
             **machine(),
@@ -81,6 +84,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         start = time.perf_counter()
         results["browser"] = browser.run(quick=args.quick)
         results["meta"]["browser_seconds"] = round(time.perf_counter() - start, 1)
+    if "autosave" in parts:
+        from bench import autosave
+
+        start = time.perf_counter()
+        results["autosave"] = autosave.run(quick=args.quick)
+        results["meta"]["autosave_seconds"] = round(time.perf_counter() - start, 1)
     if hasattr(os, "getloadavg"):
         results["meta"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     return results
@@ -105,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         "first. Browser figures: wall clock."
     )
     print(report.table(report.rows(results)))
+    if "autosave" in results:
+        from bench import autosave
+
+        print(autosave.summary(results["autosave"]))
     missing = report.not_measured(results)
     if missing:
         print("\nnot measured:", *missing, sep="\n")

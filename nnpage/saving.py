@@ -7,6 +7,7 @@ restores it (``autosave.py`` holds the record format and the rules).
 - ``#save-status`` says what happened at load (restored, or a shared link won over the saved
   network) or that saving is off (storage full or disabled: the app works on, unsaved);
   **Start fresh** (``#start-fresh``) forgets the saved network and draws fresh weights.
+- ``window.nnAutosave`` (for the bench): ``saves``, ``lastMs``, ``maxMs``, ``totalMs``.
 
 Usage (main.py)::
 
@@ -17,6 +18,8 @@ Usage (main.py)::
 """
 
 from __future__ import annotations
+
+import time
 
 from pyodide.ffi import create_proxy
 from pyscript import document, window
@@ -52,6 +55,9 @@ class Saver:
         self.status, self.button = get("save-status"), get("start-fresh")
         self.listeners = Listeners()
         self._timer = None
+        self._js = window.Object.new()  # window.nnAutosave: saves so far and their cost in ms
+        self._js.saves, self._js.lastMs, self._js.maxMs, self._js.totalMs = 0, 0.0, 0.0, 0.0
+        window.nnAutosave = self._js
 
     @classmethod
     def open(cls) -> Saver:
@@ -119,7 +125,13 @@ class Saver:
 
     def save(self) -> None:
         app = self.app
-        if not self.store.save(snapshot(app.settings, app.network, app.trainer.iterations)):
+        started = time.perf_counter()
+        saved = self.store.save(snapshot(app.settings, app.network, app.trainer.iterations))
+        ms = 1000 * (time.perf_counter() - started)
+        js = self._js
+        js.saves, js.lastMs, js.totalMs = self.store.saves, ms, js.totalMs + ms
+        js.maxMs = max(js.maxMs, ms)
+        if not saved:
             self.show()
 
     def start_fresh(self) -> None:
