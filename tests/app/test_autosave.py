@@ -21,17 +21,17 @@ class FakeStorage:
         self.items: dict[str, str] = {}
         self.refuse = refuse
 
-    def getItem(self, key):  # noqa: N802 (the browser's name)
+    def getItem(self, key):  # the browser's names, in camelCase
         if "read" in self.refuse:
             raise RuntimeError("SecurityError: The operation is insecure.")
         return self.items.get(key)
 
-    def setItem(self, key, value):  # noqa: N802
+    def setItem(self, key, value):
         if "write" in self.refuse:
             raise RuntimeError("QuotaExceededError: the quota has been exceeded.")
         self.items[key] = value
 
-    def removeItem(self, key):  # noqa: N802
+    def removeItem(self, key):
         self.items.pop(key, None)
 
 
