@@ -2,7 +2,8 @@
 restores it (``autosave.py`` holds the record format and the rules).
 
 - Saving never runs in an animation frame: a timer looks twice a second whether the network
-  learnt or its settings changed, and saves at most every ``SAVE_INTERVAL_S``; leaving the page
+  learnt or its settings changed, and saves at most every ``SAVE_INTERVAL_S``, in the browser's
+  idle time after a frame (``requestIdleCallback``, where there is one); leaving the page
   (``pagehide``, or the tab hidden) saves at once, so a reload restores the very last weights.
 - ``#save-status`` says what happened at load (restored, or a shared link won over the saved
   network) or that saving is off (storage full or disabled: the app works on, unsaved);
@@ -31,6 +32,7 @@ from nnpage.listeners import Listeners
 __all__ = ["CHECK_MS", "Saver"]
 
 CHECK_MS = 500  # how often the timer looks for changes (a look costs a few comparisons)
+IDLE_TIMEOUT_MS = 1000  # a due save waits for idle time at most this long
 
 
 def _storage():
@@ -97,6 +99,11 @@ class Saver:
         self.listeners.on(window, "pagehide", lambda event: self.flush())
         self.listeners.on(document, "visibilitychange", self._visibility)
         self._tick = create_proxy(lambda *_: self.check())
+        self._idle = getattr(window, "requestIdleCallback", None)  # Safari has none
+        self._idle_proxy = create_proxy(self._idle_save)
+        self._idle_options = window.Object.new()
+        self._idle_options.timeout = IDLE_TIMEOUT_MS
+        self._idle_pending = False
         self._timer = window.setInterval(self._tick, CHECK_MS)
         self.show()
 
@@ -114,6 +121,16 @@ class Saver:
         if state[0] is not self._seen[0] or state[1:] != self._seen[1:]:
             self._seen = state
             self.store.changed()
+        if self.store.due() and not self._idle_pending:
+            # In the browser's idle time after a frame (within a second), not before the next.
+            self._idle_pending = True
+            if self._idle is not None:
+                self._idle(self._idle_proxy, self._idle_options)
+            else:
+                self._idle_save()
+
+    def _idle_save(self, deadline=None) -> None:
+        self._idle_pending = False
         if self.store.due():
             self.save()
 
