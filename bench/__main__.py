@@ -9,6 +9,7 @@ Usage::
     python -m bench --only browser      # the browser part only
     python -m bench --only evolve       # the hyperparameter search: speed-up, GA vs random
     python -m bench --only maps         # the neuron maps in the browser (bench/maps.py)
+    python -m bench --only autosave     # autosave's cost per frame, saving on and off
     python -m bench --out /tmp/r.json   # write the results elsewhere
 
 The CPython and browser parts run one after the other, never at the same time, so that they do
@@ -51,8 +52,8 @@ def machine() -> dict[str, Any]:
 
 
 # Every part, in the order a full run takes them; the browser ones are skipped by --no-browser.
-PARTS = ("cpython", "browser", "maps", "evolve")
-BROWSER_PARTS = ("browser", "maps")
+PARTS = ("cpython", "browser", "maps", "autosave", "evolve")
+BROWSER_PARTS = ("browser", "maps", "autosave")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -107,6 +108,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         start = time.perf_counter()
         results["maps"] = maps.run(quick=args.quick)
         results["meta"]["maps_seconds"] = round(time.perf_counter() - start, 1)
+    if "autosave" in parts:
+        from bench import autosave
+
+        start = time.perf_counter()
+        results["autosave"] = autosave.run(quick=args.quick)
+        results["meta"]["autosave_seconds"] = round(time.perf_counter() - start, 1)
     if hasattr(os, "getloadavg"):
         results["meta"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     return results
@@ -142,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import maps
 
         print("\n" + maps.table(results["maps"]))
+    if "autosave" in results:
+        from bench import autosave
+
+        print(autosave.summary(results["autosave"]))
     missing = report.not_measured(results)
     if missing:
         print("\nnot measured:", *missing, sep="\n")

@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nn import __version__, defaults, trajectories
+from nn import __version__, defaults, safejson, trajectories
 from nn.activations import ACTIVATIONS
 from nn.datasets import parse_csv, parse_json, random_dataset
-from nn.defaults import EVOLVE_DEFAULTS, RECURRENT_DEFAULTS, RECURRENT_PRETRAIN
+from nn.defaults import EVOLVE_DEFAULTS, MODEL_MAX_BYTES, RECURRENT_DEFAULTS, RECURRENT_PRETRAIN
 from nn.errors import NNError, SchemaError
 from nn.models import load_model
 from nn.network import Network
@@ -153,10 +153,7 @@ def _read_model(path: Path) -> Network:
 
 
 def _read_any_model(path: Path) -> Network | RecurrentNetwork:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"{path} is not valid JSON: {exc}") from None
+    data = safejson.loads(path.read_bytes(), str(path), MODEL_MAX_BYTES)
     return load_model(data)
 
 
@@ -391,10 +388,7 @@ def _evolve(args: argparse.Namespace) -> int:
         inputs, targets = random_dataset(args.samples, seed=args.seed)
     space = None
     if args.space is not None:
-        try:
-            data = json.loads(args.space.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"{args.space} is not valid JSON: {exc}") from None
+        data = safejson.loads(args.space.read_bytes(), str(args.space), MODEL_MAX_BYTES)
         space = evolve.Space.from_dict(data)
     n_in, n_out = len(inputs[0]), len(targets[0])
     if args.scheduler is not None:

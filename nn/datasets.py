@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from nn import safejson
 from nn.coords import from_pixels
+from nn.defaults import DATASET_MAX_BYTES
 from nn.errors import SchemaError
 from nn.schema import FORMAT_VERSION, INPUT_LIMIT, MAX_SAMPLES, check_dataset
 from nn.validation import check_int, show
@@ -113,14 +115,7 @@ def parse_json(text: str, n_inputs: int | None = None, n_targets: int | None = N
 def _load_json(text: object) -> Any:
     if not isinstance(text, str):
         raise SchemaError(f"dataset text must be a string, got {show(text)}")
-
-    def reject(name: str) -> None:
-        raise SchemaError(f"dataset JSON must not contain {name}")
-
-    try:
-        return json.loads(text, parse_constant=reject)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise SchemaError(f"dataset is not valid JSON: {exc}") from None
+    return safejson.loads(text, "the dataset", DATASET_MAX_BYTES)
 
 
 def dump_csv(inputs: object, targets: object) -> str:
@@ -136,6 +131,7 @@ def parse_csv(text: str, n_inputs: int | None = None, n_targets: int | None = No
     """CSV text (header ``input_0,...,target_0,...``) -> ``(inputs, targets)``."""
     if not isinstance(text, str):
         raise SchemaError(f"dataset text must be a string, got {show(text)}")
+    text = safejson.check_text(text, "the dataset", DATASET_MAX_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]

@@ -152,3 +152,14 @@ EVOLVE_SPACE: dict[str, Any] = {
 
 # Errors below this are float noise: they rank as equal, and the smaller network wins.
 EVOLVE_ERROR_FLOOR = 1e-12
+# --- limits on untrusted text (model files, dataset files, worker messages; see nn.safejson) ------
+
+# Nesting of arrays and objects. A model export is 4 deep, a worker message 6; a recursive parser
+# (json.loads, JSON.parse) can overflow the WebAssembly stack at a few thousand, which no
+# try/except catches, so deeper text is refused before it is parsed.
+JSON_MAX_DEPTH = 32
+JSON_MAX_STRING = 100_000  # characters in one JSON string (the longest a page writes is 10,000)
+JSON_MAX_NUMBER = 100  # characters in one number literal (a float's repr needs at most 24)
+MODEL_MAX_BYTES = 5_000_000  # a page-sized model is ~250 kB of JSON
+DATASET_MAX_BYTES = 20_000_000  # 100,000 samples are ~8 MB of JSON or ~4 MB of CSV
+MESSAGE_MAX_BYTES = 64_000_000  # a worker message: a model plus a dataset of up to MAX_SAMPLES

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from nn import defaults
+from nn import defaults, safejson
 from nn.activations import ACTIVATIONS
 from nn.defaults import (
     INPUT_LIMIT,
@@ -460,21 +460,10 @@ def encode(message: Mapping[str, Any]) -> str:
     return json.dumps(_to_plain(check_message(message)), allow_nan=False, separators=(",", ":"))
 
 
-def _reject_constant(name: str) -> float:
-    raise SchemaError(f"message JSON must not contain {name}")
-
-
 def decode(text: object) -> Message:
-    """Parse JSON text and validate it as a message; malformed input raises ``SchemaError``."""
-    if isinstance(text, bytes | bytearray):
-        text = text.decode("utf-8", errors="replace")
-    if not isinstance(text, str):
-        raise SchemaError(f"a message must be JSON text, got {show(text)}")
-    try:
-        obj = json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise SchemaError(f"message is not valid JSON: {exc}") from None
-    return check_message(obj)
+    """Parse JSON text (or UTF-8 bytes) and validate it as a message; malformed, oversized or
+    too deeply nested input raises ``SchemaError`` before anything recursive sees it."""
+    return check_message(safejson.loads(text, "message", defaults.MESSAGE_MAX_BYTES))
 
 
 # --- builders (each returns a validated, JSON-safe message) -------------------------------------

@@ -15,6 +15,7 @@ nn.errors.SchemaError: learning_rate must be a finite number > 0.0, got nan
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,9 +28,18 @@ _NUMBER_TYPES = (int, float, np.integer, np.floating)
 _BOOL_TYPES = (bool, np.bool_)
 
 
+# A bounded repr: a hostile value can be a list of a million items, or nested deep.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 80, 80
+_REPR.maxtuple = _REPR.maxlist = _REPR.maxdict = 8
+
+
 def show(value: object, width: int = 60) -> str:
-    """``repr(value)``, shortened to ``width`` characters for error messages."""
-    text = repr(value)
+    """``repr(value)``, shortened to ``width`` characters for error messages (containers are
+    cut after a few items and levels, so a huge value costs no more than a small one)."""
+    text = _REPR.repr(value) if isinstance(value, list | tuple | dict) else repr(value)
+    if isinstance(value, list | tuple | dict) and len(value) > 8:
+        text += f" ({len(value):,} items)"
     return text if len(text) <= width else text[: width - 3] + "..."
 
 

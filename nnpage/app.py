@@ -110,6 +110,8 @@ class App:
 
     def set_state(self, state: str) -> None:
         """``ready``, ``training`` (live learning paused, rebuilds locked) or ``error``."""
+        if self.body.hasAttribute("data-failure"):  # static/watchdog.js saw the page die
+            state = "error"
         self.state = state
         self.trainer.suspended = state == "training"
         self.controls.lock(state == "training")

@@ -16,6 +16,7 @@ import numpy as np
 from pyodide.ffi import create_once_callable
 
 from nn import NNError, dataset_from_points, dump_json, parse_csv, parse_json
+from nn.defaults import DATASET_MAX_BYTES
 from nnpage.download import download
 
 __all__ = ["MAX_SAMPLES", "DatasetPanel", "read_int"]
@@ -98,6 +99,13 @@ class DatasetPanel:
         files = self.el["dataset-import"].files
         if files.length:
             file = files.item(0)
+            if file.size > DATASET_MAX_BYTES or file.size == 0:
+                self.el["dataset-import"].value = ""
+                size = "empty" if file.size == 0 else f"{file.size / 1e6:.1f} MB"
+                raise NNError(
+                    f"The dataset {str(file.name)!r} was not imported: it is {size}, and a "
+                    f"dataset file has 1 byte to {DATASET_MAX_BYTES / 1e6:.0f} MB."
+                )
             file.text().then(
                 create_once_callable(lambda text: self.guard(self._parse, file.name, text))
             )

@@ -15,6 +15,8 @@ Hooks for tests and benchmarks (JavaScript, in the page):
 - ``document.body.dataset.numpy``: numpy's version.
 - ``window.nnApp.step()``, ``lastStep()``, ``neuronMap()``, ``setWeight()``, ``setBias()``: the
   learning aids (see ``learn.py``).
+- ``localStorage["nn.autosave"]``: the live network, saved as it learns and restored by a reload
+  (``saving.py``); ``static/watchdog.js`` turns a dead interpreter into an alert and ``error``.
 
 Usage (index.html)::
 
@@ -52,9 +54,10 @@ def install_hooks(app) -> list:
 
     def import_model(text: str) -> str:
         from nn import NNError
+        from nnpage.modelio import parse_model
 
         try:
-            app.import_model(json.loads(text))
+            app.import_model(parse_model(text))
         except (NNError, ValueError) as exc:
             return str(exc)
         return ""
@@ -66,22 +69,37 @@ def install_hooks(app) -> list:
     return proxies
 
 
+def watch_the_interpreter() -> None:
+    """Let ``static/watchdog.js`` report a fatal Pyodide error (it cannot run Python then)."""
+    try:
+        import pyodide_js
+
+        window.nnWatchdog.attach(pyodide_js)
+    except (ImportError, AttributeError):  # no watchdog script: the page works without it
+        pass
+
+
 def main():
+    watch_the_interpreter()
     step(3, "Loading numpy and the nn network code…")
     import numpy as np
 
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
-    from nnpage import evolve_panel, learn, pretrain, share
+    from nnpage import evolve_panel, learn, pretrain, saving, share
     from nnpage.app import App
     from nnpage.modelio import ModelFiles
     from nnpage.stats import Stats
 
     step(4, "Building the network…")
     link = share.read_link()  # a shared link's settings, so the network is built once, from them
-    app = App(settings=link.settings, stats=Stats())
+    saver = saving.Saver.open()  # the network saved in this browser, unless the link differs
+    saved = saver.restorable(link, has_link=bool(str(window.location.hash).lstrip("#")))
+    app = App(settings=saved.settings if saved else link.settings, stats=Stats())
+    saver.attach(app, saved)
     hooks = install_hooks(app)
+    hooks.append(saver)
     pre = pretrain.setup(app)
     hooks += [share.Share(app, link), ModelFiles(app), pre]
     hooks += learn.setup(app, window.nnApp)  # after Share: the preset select is filled

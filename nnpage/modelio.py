@@ -4,7 +4,8 @@ dropping it anywhere on the page.
 The file is the core's export (``Network.export()``, the same JSON ``python -m nn train --out``
 writes): params, weights and biases. An import is validated by the core schema
 (``Network.from_export``) and the page's own limits (``Settings.check``) before anything changes;
-a bad file is named in the alert and the running network keeps its weights. A good one replaces
+a bad file is named in the alert and the running network keeps its weights. The text is checked
+by ``nn.safejson`` (size, nesting, binary content) before it is parsed. A good one replaces
 the network, its layers and its settings (activation, learning rate, bias, optimizer, dropout).
 
 Usage (main.py)::
@@ -20,26 +21,20 @@ import json
 
 from pyscript import document
 
-from nn import NNError
+from nn import NNError, safejson
+from nn.defaults import MODEL_MAX_BYTES
 from nnpage.download import download
 from nnpage.listeners import Listeners
 
 __all__ = ["MAX_BYTES", "ModelFiles", "parse_model"]
 
-# A page-sized model (at most 12 layers of 32) is ~250 kB of JSON; a file far larger is not one.
-MAX_BYTES = 5_000_000
+MAX_BYTES = MODEL_MAX_BYTES
 
 
-def _reject_constant(name: str) -> float:
-    raise NNError(f"it contains {name}, and every weight and bias must be a finite number")
-
-
-def parse_model(text: str) -> object:
-    """JSON text -> plain data for ``Network.from_export`` (NaN and Infinity refused)."""
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise NNError(f"it is not valid JSON ({exc})") from None
+def parse_model(text: object) -> object:
+    """A model file's text -> plain data for ``Network.from_export``: checked for size, binary
+    content and nesting before it is parsed; NaN and Infinity refused (``NNError`` names why)."""
+    return safejson.loads(text, "the file", MAX_BYTES)
 
 
 class ModelFiles:
@@ -95,6 +90,8 @@ class ModelFiles:
                 f"The model {name!r} was not imported: it is {file.size / 1e6:.1f} MB, and a "
                 f"model for this page is far smaller (at most {MAX_BYTES / 1e6:.0f} MB)."
             )
+        elif file.size == 0:
+            self.app.alert(f"The model {name!r} was not imported: the file is empty.")
         else:
             self._reading = asyncio.ensure_future(self._read_text(name, file))
 
