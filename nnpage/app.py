@@ -42,6 +42,7 @@ from pyscript import document, window
 from nn import Network, NNError
 from nn.schema import check_params
 from nnpage.controls import Controls
+from nnpage.describe import StageText
 from nnpage.netview import NetView
 from nnpage.plot import LossPlot
 from nnpage.settings import Settings
@@ -74,6 +75,7 @@ class App:
         self.trainer = Trainer(self.network, on_divergence=self._diverged)
         self.stage = Stage(get("stage"), on_move=self.trainer.move, stats=stats)
         self.stage.on_resize = self._stage_resized
+        self.stage_text = StageText(get("stage-where"))
         self.plot = LossPlot(get("loss-plot"))
         reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches
         self.netview = NetView(get("network"), interval_ms=NET_MS * (4 if reduced else 1))
@@ -273,6 +275,10 @@ class App:
             cx, cy = trainer.circle_px()
             self.stage.draw(tx, ty, cx, cy)
             self.stage.publish(tx, ty, cx, cy, trainer.iterations, trainer.error)
+        if self.stage_text.due(now):  # the canvas in words, at most once a second
+            self.stage_text.update(
+                now, trainer.target_px, trainer.circle_px(), self.stage.width, self.stage.height
+            )
         if trainer.iterations != self._seen_iterations:
             self._seen_iterations = trainer.iterations
             self.netview.invalidate()
