@@ -7,9 +7,10 @@ Usage::
     python -m bench --quick             # tiny sizes, to check the harness works (seconds)
     python -m bench --no-browser        # CPython only (same as --only cpython)
     python -m bench --only browser      # the browser part only
+    python -m bench --only site         # the built site: visits, service worker, Lighthouse
     python -m bench --out /tmp/r.json   # write the results elsewhere
 
-The CPython and browser parts run one after the other, never at the same time, so that they do
+The CPython, browser and site parts run one after the other, never at the same time, so that they do
 not compete for the CPU.
 """
 
@@ -51,17 +52,17 @@ def machine() -> dict[str, Any]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
-    parser.add_argument("--no-browser", action="store_true", help="skip the browser part")
-    parser.add_argument("--only", choices=("cpython", "browser"), help="run one part only")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser and site parts")
+    parser.add_argument("--only", choices=("cpython", "browser", "site"), help="run one part only")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (JSON)")
     return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The results dict: ``meta``, then ``cpython`` and/or ``browser``."""
-    parts = ["cpython", "browser"] if args.only is None else [args.only]
-    if args.no_browser and "browser" in parts:
-        parts.remove("browser")
+    parts = ["cpython", "browser", "site"] if args.only is None else [args.only]
+    if args.no_browser:
+        parts = [p for p in parts if p not in ("browser", "site")]
     results: dict[str, Any] = {
         "meta": {
             **machine(),
@@ -81,6 +82,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         start = time.perf_counter()
         results["browser"] = browser.run(quick=args.quick)
         results["meta"]["browser_seconds"] = round(time.perf_counter() - start, 1)
+    if "site" in parts:
+        from bench import site  # the built site: visits with and without the service worker
+
+        start = time.perf_counter()
+        results["site"] = site.run(quick=args.quick)
+        results["meta"]["site_seconds"] = round(time.perf_counter() - start, 1)
     if hasattr(os, "getloadavg"):
         results["meta"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     return results
@@ -105,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         "first. Browser figures: wall clock."
     )
     print(report.table(report.rows(results)))
+    if "site" in results:
+        from bench import site
+
+        ratio = results.get("browser", {}).get("load", {}).get("app_over_floor")
+        print("", *site.summary(results["site"], ready_ratio=ratio), sep="\n")
     missing = report.not_measured(results)
     if missing:
         print("\nnot measured:", *missing, sep="\n")

@@ -31,17 +31,21 @@ class Counting(http.server.SimpleHTTPRequestHandler):
 
     sent: list[tuple[str, int, int]]
 
-    def send_head(self):
-        self._length = 0  # one handler serves every request of a kept-alive connection
-        return super().send_head()
+    def do_GET(self) -> None:
+        self._length, self._code = 0, 0  # one handler serves a kept-alive connection's requests
+        super().do_GET()
+        self.sent.append((self.path.split("?", 1)[0], self._code, self._length))
 
     def log_request(self, code="-", size="-") -> None:
-        self.sent.append((self.path, int(code), getattr(self, "_length", 0)))
+        self._code = int(code)
 
     def copyfile(self, source, outputfile) -> None:
         data = source.read()
         self._length = len(data)
-        outputfile.write(data)
+        try:
+            outputfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser closed the page mid-download; it is counted as sent
 
     def log_message(self, format, *args) -> None:
         pass
