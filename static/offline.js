@@ -13,6 +13,8 @@
   const register = async () => {
     try {
       const registration = await navigator.serviceWorker.register("./sw.js");
+      // (A browser set to block service workers may answer with no registration at all.)
+      if (!registration) throw new Error("service workers are blocked in this browser");
       await navigator.serviceWorker.ready;
       document.documentElement.dataset.offline = "ready";
       say(

@@ -16,6 +16,7 @@ from functools import partial
 
 import pytest
 
+from bench.site import Counting
 from tools import offline, site
 
 from .conftest import PageWatch, wait_ready
@@ -26,34 +27,10 @@ OFFLINE_READY_MS = 120_000
 CACHE_NAMES = "caches.keys()"
 
 
-class Counting(http.server.SimpleHTTPRequestHandler):
-    """A plain static server that records (path, status, body bytes) of every response."""
-
-    sent: list[tuple[str, int, int]]
-
-    def do_GET(self) -> None:
-        self._length, self._code = 0, 0  # one handler serves a kept-alive connection's requests
-        super().do_GET()
-        self.sent.append((self.path.split("?", 1)[0], self._code, self._length))
-
-    def log_request(self, code="-", size="-") -> None:
-        self._code = int(code)
-
-    def copyfile(self, source, outputfile) -> None:
-        data = source.read()
-        self._length = len(data)
-        try:
-            outputfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the browser closed the page mid-download; it is counted as sent
-
-    def log_message(self, format, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def sub_site(tmp_path_factory):
-    """(root folder, site folder, url of the site) for a `make site` build under a sub-path."""
+    """(root folder, site folder, site url, what the server sent) for a `make site` build under
+    a sub-path."""
     root = tmp_path_factory.mktemp("pages")
     dest = site.build(root / SUB_PATH)
     (root / "elsewhere.html").write_text(
