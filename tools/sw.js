@@ -24,8 +24,12 @@ self.addEventListener("install", (event) => {
         await Promise.all(
           FILES.map(async ([path, integrity]) => {
             const url = new URL(path, SCOPE).href;
-            // "no-cache": revalidate, so what the page just loaded costs a 304, not a download.
-            const response = await fetch(url, { integrity, cache: "no-cache" });
+            // What the page has just loaded is in the HTTP cache: take it from there if its hash
+            // is right; otherwise (absent, or another version's file) from the network.
+            let response = await fetch(url, { integrity, cache: "force-cache" }).catch(() => null);
+            if (!response || !response.ok) {
+              response = await fetch(url, { integrity, cache: "reload" });
+            }
             if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
             await cache.put(url, response);
           }),
