@@ -10,9 +10,10 @@ Usage::
     python -m bench --only evolve       # the hyperparameter search: speed-up, GA vs random
     python -m bench --only maps         # the neuron maps in the browser (bench/maps.py)
     python -m bench --only autosave     # autosave's cost per frame, saving on and off
+    python -m bench --only site         # the built site: visits, service worker, Lighthouse
     python -m bench --out /tmp/r.json   # write the results elsewhere
 
-The CPython and browser parts run one after the other, never at the same time, so that they do
+The CPython, browser and site parts run one after the other, never at the same time, so that they do
 not compete for the CPU.
 """
 
@@ -52,14 +53,14 @@ def machine() -> dict[str, Any]:
 
 
 # Every part, in the order a full run takes them; the browser ones are skipped by --no-browser.
-PARTS = ("cpython", "browser", "maps", "autosave", "evolve")
-BROWSER_PARTS = ("browser", "maps", "autosave")
+PARTS = ("cpython", "browser", "maps", "autosave", "site", "evolve")
+BROWSER_PARTS = ("browser", "maps", "autosave", "site")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
-    parser.add_argument("--no-browser", action="store_true", help="skip the browser part")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser parts")
     parser.add_argument("--only", choices=PARTS, help="run one part only")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (JSON)")
     return parser.parse_args(argv)
@@ -114,6 +115,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         start = time.perf_counter()
         results["autosave"] = autosave.run(quick=args.quick)
         results["meta"]["autosave_seconds"] = round(time.perf_counter() - start, 1)
+    if "site" in parts:
+        from bench import site  # the built site: visits with and without the service worker
+
+        start = time.perf_counter()
+        results["site"] = site.run(quick=args.quick)
+        results["meta"]["site_seconds"] = round(time.perf_counter() - start, 1)
     if hasattr(os, "getloadavg"):
         results["meta"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     return results
@@ -153,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import autosave
 
         print(autosave.summary(results["autosave"]))
+    if "site" in results:
+        from bench import site
+
+        ratio = results.get("browser", {}).get("load", {}).get("app_over_floor")
+        print("", *site.summary(results["site"], ready_ratio=ratio), sep="\n")
     missing = report.not_measured(results)
     if missing:
         print("\nnot measured:", *missing, sep="\n")

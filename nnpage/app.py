@@ -46,6 +46,7 @@ from nn.recurrent_schema import model_kind
 from nn.schema import check_params
 from nnpage.anticipate_view import AnticipateMode
 from nnpage.controls import Controls
+from nnpage.describe import StageText
 from nnpage.netview import NetView
 from nnpage.plot import LossPlot
 from nnpage.settings import Settings
@@ -80,6 +81,7 @@ class App:
         self.mode = "follow"  # or "anticipate" (nnpage/anticipate_view.py)
         self.stage = Stage(get("stage"), on_move=self._moved, stats=stats)
         self.stage.on_resize = self._stage_resized
+        self.stage_text = StageText(get("stage-where"))
         self.plot = LossPlot(get("loss-plot"))
         reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches
         self.netview = NetView(get("network"), interval_ms=NET_MS * (4 if reduced else 1))
@@ -318,6 +320,10 @@ class App:
             cx, cy = trainer.circle_px()
             self.stage.draw(tx, ty, cx, cy)
             self.stage.publish(tx, ty, cx, cy, trainer.iterations, trainer.error)
+        if self.stage_text.due(now):  # the canvas in words, at most once a second
+            self.stage_text.update(
+                now, trainer.target_px, trainer.circle_px(), self.stage.width, self.stage.height
+            )
         if trainer.iterations != self._seen_iterations:
             self._seen_iterations = trainer.iterations
             self.netview.invalidate()

@@ -5,7 +5,8 @@ Pyodide needs (``.wasm`` as ``application/wasm`` for streaming compilation, ``.m
 no directory listings, no dot-files, and no path that could leave the folder: ``..`` in any spelling
 (plain, percent- or double-encoded), backslashes and NUL bytes are refused with 400. One log line
 per request, and ``X-Content-Type-Options: nosniff`` on every response. Serving a source tree,
-it builds ``static/python.zip`` (the page's Python, see ``tools.pyzip``) fresh on every request.
+it builds ``static/python.zip`` (the page's Python, see ``tools.pyzip``) and ``sw.js`` (the offline
+copy's service worker, see ``tools.offline``) fresh on every request.
 
 Usage::
 
@@ -26,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from tools import pyzip
+from tools import offline, pyzip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,14 +96,21 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):
         # The page's Python archive is built from the sources on every request: never stale.
         root = Path(self.directory)
-        if self.path.split("?", 1)[0] == pyzip.URL_PATH and (root / "nnpage").is_dir():
-            data = pyzip.build(root)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/zip")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            return io.BytesIO(data)
+        path = self.path.split("?", 1)[0]
+        if path == pyzip.URL_PATH and (root / "nn").is_dir():
+            return self._generated(pyzip.build(root), "application/zip")
+        # The service worker lists the files it caches with their hashes: generated, like the zip.
+        if path == offline.URL_PATH and (root / "nn").is_dir():
+            text = offline.script(root, python_zip=pyzip.build(root))
+            return self._generated(text.encode(), MIME_TYPES[".js"])
         return super().send_head()
+
+    def _generated(self, data: bytes, content_type: str) -> io.BytesIO:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
 
     def translate_path(self, path: str) -> str:
         path = urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0])

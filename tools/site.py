@@ -2,8 +2,9 @@
 
 It holds ``index.html``, ``pyscript.toml``, ``static/`` with the verified ``vendor/`` runtime, and
 ``static/python.zip``: the ``nn`` and ``nnpage`` sources the page loads (``tools.pyzip``), with the
-page's entry script and worker beside it in ``nnpage/``. Nothing in it needs a special server
-or header.
+page's entry script and worker beside it in ``nnpage/``, and ``sw.js``, the service worker that
+keeps an offline copy (``tools.offline``: the list of files and their hashes, generated from what
+was just written). Nothing in it needs a special server or header.
 
 Usage::
 
@@ -17,7 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from tools import pyzip, vendor
+from tools import offline, pyzip, vendor
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_site"
@@ -39,6 +40,7 @@ def build(dest: Path = SITE) -> Path:
     for name in ENTRY_SCRIPTS:
         shutil.copy2(ROOT / "nnpage" / name, tmp / "nnpage" / name)
     (tmp / pyzip.URL_PATH.lstrip("/")).write_bytes(pyzip.build())
+    (tmp / offline.URL_PATH.lstrip("/")).write_text(offline.script(tmp))
     # GitHub Pages runs Jekyll unless told not to; Jekyll would drop files starting with "_".
     (tmp / ".nojekyll").write_text("")
     shutil.rmtree(dest, ignore_errors=True)

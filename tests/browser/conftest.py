@@ -40,6 +40,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": exe, "args": browser.LAUNCH_ARGS}
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """No service worker in the shared fixtures' contexts: one would answer requests that a test
+    routes (``page.route`` never sees them). tests/browser/test_offline.py opens its own contexts
+    with service workers allowed."""
+    return {**browser_context_args, "service_workers": "block"}
+
+
 def _serve_in_thread(root: Path):
     server = serve.make_server(root, "127.0.0.1", 0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
