@@ -130,7 +130,7 @@ class Network(Exportable):
         """Forward pass of one sample; returns the output layer's outputs, shape ``(n_out,)``.
 
         With dropout on, a fresh set of hidden neurons sits out first (see ``dropped``)."""
-        x = check_array(inputs, "inputs", (self.layers[0],), limit=INPUT_LIMIT)  # (n_in,)
+        x = _sample(inputs, "inputs", self.layers[0])  # (n_in,)
         if self.dropout > 0.0:
             draws = self.rng.random(sum(self.layers[1:-1]))  # one per hidden neuron, in order
             hidden = np.split(draws < self.dropout, np.cumsum(self.layers[1:-2]))  # per layer
@@ -161,11 +161,11 @@ class Network(Exportable):
 
         Raises ``NNError`` when no ``feed`` came since the last step, and ``DivergenceError``
         when the error or a new weight would pass the guard's limits (nothing changes then)."""
-        t = check_array(targets, "targets", (self.layers[-1],), limit=INPUT_LIMIT)  # (n_out,)
+        t = _sample(targets, "targets", self.layers[-1])  # (n_out,)
         if not self._fed:
             raise NNError("backpropagate() needs a new feed(): each step uses the outputs of one")
         outputs, f, f_out = self.outputs, self._activation, self._output_activation
-        error = 0.5 * float(np.sum((t - outputs[-1]) ** 2))
+        error = 0.5 * float(np.sum((t - outputs[-1]) ** 2))  # the article's output error
         if not error <= ERROR_LIMIT:  # edge 1: the error the step starts from
             raise divergence(self.learning_rate, error)
         with np.errstate(all="ignore"):  # an overflow shows up at the second edge instead
@@ -176,32 +176,23 @@ class Network(Exportable):
                 delta = (self._w[k] @ deltas[0]) * f.derivative(outputs[k])  # (n_k,)
                 delta[self.dropped[k]] = 0.0  # a dropped neuron learns nothing this step
                 deltas.insert(0, delta)
-            # Descent direction: outer(prev_output, delta) for weights, delta for biases.
-            weight_steps = [np.outer(a, d) for a, d in zip(outputs[:-1], deltas, strict=True)]
-            bias_steps = [d if self.bias else np.zeros_like(d) for d in deltas]
-            saved = self._optimizer.snapshot()
-            weights, biases = self._update(weight_steps, bias_steps)
-        if not within_limits(np.concatenate([p.ravel() for p in weights + biases])):  # edge 2
+            # Descent direction of every weight, outer(prev_output, delta), and bias, delta,
+            # into the gradient blocks: the flat vector's layout (see nn.export).
+            for grad, a, delta in zip(self._grad_blocks, outputs, deltas, strict=False):
+                grad[:-1] = np.outer(a, delta)  # (n_k, n_k+1) weights
+                grad[-1] = delta if self.bias else 0.0  # (n_k+1,) biases
+            saved, new = self._optimizer.snapshot(), self._flat.copy()
+            if self.optimizer == "sgd":
+                new += self.learning_rate * self._grad  # the article's: w += lr * outer(a, delta)
+            else:
+                self._optimizer.step(new, self._grad, self.learning_rate)
+        if not within_limits(new):  # edge 2: the weights and biases the step would give
             self._optimizer.restore(saved)  # a rejected step leaves no trace
             raise divergence(self.learning_rate, None)
-        for mine, new in zip(self._w + self._b, weights + biases, strict=True):
-            mine[...] = new
+        self._flat[...] = new  # every weight and bias at once
         self.deltas, self.output_error, self._fed = deltas, error, False
         self.iterations += 1
         return error
-
-    def _update(self, weight_steps: list[Array], bias_steps: list[Array]) -> tuple[list, list]:
-        """New weights and biases: ``w + lr * step`` for SGD, else the optimizer's move."""
-        lr = self.learning_rate
-        if self.optimizer == "sgd":
-            weights = [w + lr * s for w, s in zip(self._w, weight_steps, strict=True)]
-            return weights, [b + lr * s for b, s in zip(self._b, bias_steps, strict=True)]
-        for block, w_step, b_step in zip(self._grad_blocks, weight_steps, bias_steps, strict=True):
-            block[:-1], block[-1] = w_step, b_step  # the optimizer works on the flat vector
-        new = self._flat.copy()
-        self._optimizer.step(new, self._grad, lr)
-        blocks = parameter_blocks(new, self.layers)
-        return [block[:-1] for block in blocks], [block[-1] for block in blocks]
 
     # --- whole datasets -----------------------------------------------------------------------
 
@@ -223,3 +214,16 @@ class Network(Exportable):
             f"Network({'-'.join(map(str, self.layers))}, activation={self.activation!r}"
             f"{output}, learning_rate={self.learning_rate:g}, optimizer={self.optimizer!r})"
         )
+
+
+def _sample(value: object, name: str, size: int) -> Array:
+    """One validated sample of ``size`` numbers; a float64 array passes in about 1 us."""
+    # sum(x**2) in Python floats cannot overflow with a warning, and NaN or inf fail the test
+    if (
+        type(value) is np.ndarray
+        and value.shape == (size,)
+        and value.dtype == np.float64
+        and sum([v * v for v in value.tolist()]) <= INPUT_LIMIT**2
+    ):
+        return value.copy()  # the caller may reuse its array
+    return check_array(value, name, (size,), limit=INPUT_LIMIT)
