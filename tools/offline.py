@@ -35,13 +35,13 @@ APP_FILES = (
     "static/app.css",
     "static/loading.js",
     "static/offline.js",
+    "static/watchdog.js",
     "static/favicon.svg",
     "static/manifest.json",
     "static/icons/icon.svg",
     "static/icons/icon-192.png",
     "static/icons/icon-512.png",
-    "nnpage/main.py",
-    "nnpage/worker.py",
+    *(f"nnpage/{name}" for name in pyzip.ENTRY_SCRIPTS),
 )
 # Vendored files the page never loads: the code editor and terminal libraries (PyScript loads
 # its small py-editor/py-terminal/py-game plugins at start, but these only when such an element

@@ -24,6 +24,8 @@ PACKAGES = ("nn", "nnpage")
 # Command-line only: the browser never runs them.
 LEFT_OUT = {"nn/__main__.py", "nn/cli.py"}
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+# Scripts the page fetches by URL (its entry script and its workers'), in nnpage/ beside the zip.
+ENTRY_SCRIPTS = ("main.py", "worker.py", "evolve_worker.py")
 
 
 def sources(root: Path = ROOT) -> list[Path]:

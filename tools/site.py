@@ -23,7 +23,6 @@ from tools import offline, pyzip, vendor
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_site"
 TOP_FILES = ("index.html", "pyscript.toml")
-ENTRY_SCRIPTS = ("main.py", "worker.py", "evolve_worker.py")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
@@ -37,7 +36,7 @@ def build(dest: Path = SITE) -> Path:
     shutil.copytree(ROOT / "static", tmp / "static", ignore=IGNORE)
     # Fetched by URL: the entry script and the worker scripts. Everything else comes in the zip.
     (tmp / "nnpage").mkdir()
-    for name in ENTRY_SCRIPTS:
+    for name in pyzip.ENTRY_SCRIPTS:
         shutil.copy2(ROOT / "nnpage" / name, tmp / "nnpage" / name)
     (tmp / pyzip.URL_PATH.lstrip("/")).write_bytes(pyzip.build())
     (tmp / offline.URL_PATH.lstrip("/")).write_text(offline.script(tmp))
