@@ -192,9 +192,8 @@ def _info(args: argparse.Namespace) -> int:
 
 def process_pool(workers: int):
     """A process pool for ``nn.evolve``: spawned processes (the same on every OS) whose numpy
-    runs its linear algebra on one thread each. Measured on 2 cores: OpenBLAS's own threads in
-    every worker oversubscribe the cores, and 2 workers were slower than 1 (0.88x); with one
-    thread each, 1.46x."""
+    runs its linear algebra on one thread each: OpenBLAS's own threads in every worker would
+    oversubscribe the cores (the networks' matrices are far too small to gain from them)."""
     import concurrent.futures
     import multiprocessing
     import os
