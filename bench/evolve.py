@@ -3,7 +3,8 @@ random search.
 
 - Evaluations per second: the same fixed list of individuals (drawn from the default space,
   seeded) trained by 1 process (``evaluate`` in a loop) and by process pools of N workers
-  (``concurrent.futures.ProcessPoolExecutor``, started and warmed up before the clock starts).
+  (``nn.cli.process_pool``: spawned, one BLAS thread each; started and warmed up before the
+  clock starts).
   Wall clock, median over repeats; speed-up = pool rate / serial rate, target
   ``>= 0.8 x min(N, cores)``.
 - GA against random search: for each of several seeds, ``evolve`` on the identity dataset and
@@ -24,7 +25,6 @@ Usage::
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
 import os
 import statistics
 import time
@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from nn import random_dataset
+from nn.cli import process_pool
 from nn.defaults import EVOLVE_DEFAULTS
 from nn.evolve import (
     Space,
@@ -78,8 +79,7 @@ def speedup(sizes: dict[str, int]) -> dict[str, Any]:
                       [budget] * len(tasks)))  # fmt: skip
         return len(tasks) / (time.perf_counter() - begin)
 
-    spawn = multiprocessing.get_context("spawn")
-    pools = {n: concurrent.futures.ProcessPoolExecutor(n, mp_context=spawn) for n in workers}
+    pools = {n: process_pool(n) for n in workers}
     try:
         for pool in pools.values():  # start and warm every process before any clock runs
             list(pool.map(evaluate, *zip(*tasks[:1], strict=True), [data], [budget]))
@@ -107,9 +107,8 @@ def speedup(sizes: dict[str, int]) -> dict[str, Any]:
 def compare(sizes: dict[str, int]) -> dict[str, Any]:
     """The GA against random search, same evaluations and budget, over several seeds."""
     x, t = random_dataset(EVOLVE_DEFAULTS["samples"], seed=0)
-    spawn = multiprocessing.get_context("spawn")
     rows = []
-    with concurrent.futures.ProcessPoolExecutor(os.cpu_count() or 1, mp_context=spawn) as pool:
+    with process_pool(os.cpu_count() or 1) as pool:
         for seed in range(1, sizes["seeds"] + 1):
             ga = evolve(x, t, population=sizes["population"], generations=sizes["generations"],
                         seed=seed, executor=pool)  # fmt: skip

@@ -374,10 +374,22 @@ def _info_recurrent(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evolve(args: argparse.Namespace) -> int:
+def process_pool(workers: int):
+    """A process pool for ``nn.evolve``: spawned processes (the same on every OS) whose numpy
+    runs its linear algebra on one thread each: OpenBLAS's own threads in every worker would
+    oversubscribe the cores (the networks' matrices are far too small to gain from them)."""
     import concurrent.futures
-    import importlib
     import multiprocessing
+    import os
+
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")  # read by the workers' numpy when it loads
+    spawn = multiprocessing.get_context("spawn")
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=spawn)
+
+
+def _evolve(args: argparse.Namespace) -> int:
+    import importlib
 
     from nn import evolve
 
@@ -399,8 +411,7 @@ def _evolve(args: argparse.Namespace) -> int:
         executor = client.get_executor()
         close = lambda: (executor.shutdown(), client.close())  # noqa: E731
     elif args.workers > 1:
-        spawn = multiprocessing.get_context("spawn")
-        executor = concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=spawn)
+        executor = process_pool(args.workers)
         close = lambda: executor.shutdown(cancel_futures=True)  # noqa: E731
     elif args.workers == 1:
         executor = close = None
