@@ -25,7 +25,6 @@ site: vendor                    ## build the self-contained static site in _site
 bench: $(VENV)/.installed vendor ## run the benchmark suite, write bench/results.json
 	@$(VPY) -m tools.browser >/dev/null
 	$(VPY) -m bench
-	$(VPY) -m bench --only evolve --out bench/evolve-results.json
 
 lint: $(VENV)/.installed
 	$(VPY) -m ruff check .
