@@ -74,7 +74,9 @@ def test_a_reload_restores_the_network_and_start_fresh_forgets_it(app_page, base
     page.press("#learning-rate-text", "Enter")
     trained = _train_and_pause(page)
     assert _weights(trained) != _weights(fresh)
-    iterations = page.inner_text("#stat-iterations")
+    # The count as the page writes it (the numbers line is refreshed every 100 ms, so it is read
+    # from the stage, which the frame after each step updates).
+    iterations = f"{read_stage(page)['iterations']:,}"
     page.reload()
     wait_ready(page)
     assert _weights(model(page)) == _weights(trained)
