@@ -157,7 +157,7 @@ def _read_any_model(path: Path) -> Network | RecurrentNetwork:
     return load_model(data)
 
 
-def _bar(trainer: Trainer, stream: TextIO) -> None:
+def _bar(trainer: Trainer | RecurrentTrainer, stream: TextIO, unit: str = "samples") -> None:
     progress = trainer.progress()
     total = trainer.epochs * len(trainer._x)
     filled = int(BAR_WIDTH * progress["samples"] / total) if total else BAR_WIDTH
@@ -165,9 +165,27 @@ def _bar(trainer: Trainer, stream: TextIO) -> None:
     stream.write(
         f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] epoch "
         f"{progress['epoch']}/{progress['epochs']}  error {error}  "
-        f"{progress['samples_per_s']:,.0f} samples/s "
+        f"{progress['samples_per_s']:,.0f} {unit}/s "
     )
     stream.flush()
+
+
+def _run(trainer: Trainer | RecurrentTrainer, quiet: bool, unit: str = "samples") -> None:
+    """Train to the end in slices, with a progress bar on stderr unless ``quiet``."""
+    try:
+        while not trainer.finished:
+            trainer.run(max_seconds=REFRESH_SECONDS)
+            if not quiet:
+                _bar(trainer, sys.stderr, unit)
+    finally:
+        if not quiet:
+            sys.stderr.write("\n")
+
+
+def _write(net: Network | RecurrentNetwork, out: Path | None) -> None:
+    if out is not None:
+        out.write_text(json.dumps(net.export(), allow_nan=False) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
 
 
 # Flags that describe a new network: with --model they cannot apply.
@@ -244,23 +262,14 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
         target_error=args.target_error,
     )
-    try:
-        while not trainer.finished:
-            trainer.run(max_seconds=REFRESH_SECONDS)
-            if not args.quiet:
-                _bar(trainer, sys.stderr)
-    finally:
-        if not args.quiet:
-            sys.stderr.write("\n")
+    _run(trainer, args.quiet)
     summary = trainer.summary()
     print(
         f"{net!r}: {summary.epochs_done} epochs on {len(inputs)} samples, "
         f"final mean error {summary.final_error:.6g}, "
         f"{summary.samples_per_s:,.0f} samples/s, {summary.seconds:.2f} s"
     )
-    if args.out is not None:
-        args.out.write_text(json.dumps(net.export(), allow_nan=False) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+    _write(net, args.out)
     return 0
 
 
@@ -323,37 +332,15 @@ def _train_recurrent(args: argparse.Namespace) -> int:
     trainer = RecurrentTrainer(
         net, inputs, targets, epochs, batch, seed=args.seed, target_error=args.target_error
     )
-    try:
-        while not trainer.finished:
-            trainer.run(max_seconds=REFRESH_SECONDS)
-            if not args.quiet:
-                _bar_recurrent(trainer, sys.stderr)
-    finally:
-        if not args.quiet:
-            sys.stderr.write("\n")
+    _run(trainer, args.quiet, "sequences")
     summary = trainer.summary()
     print(
         f"{net!r}: {summary.epochs_done} epochs on {len(inputs)} sequences of "
         f"{inputs.shape[1]} steps from {source}, final mean error {summary.final_error:.6g}, "
         f"{summary.samples_per_s:,.0f} sequences/s, {summary.seconds:.2f} s"
     )
-    if args.out is not None:
-        args.out.write_text(json.dumps(net.export(), allow_nan=False) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+    _write(net, args.out)
     return 0
-
-
-def _bar_recurrent(trainer: RecurrentTrainer, stream: TextIO) -> None:
-    progress = trainer.progress()
-    total = trainer.epochs * len(trainer._x)
-    filled = int(BAR_WIDTH * progress["samples"] / total) if total else BAR_WIDTH
-    error = "-" if progress["error"] is None else f"{progress['error']:.3e}"
-    stream.write(
-        f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] epoch "
-        f"{progress['epoch']}/{progress['epochs']}  error {error}  "
-        f"{progress['samples_per_s']:,.0f} sequences/s "
-    )
-    stream.flush()
 
 
 def _info_recurrent(args: argparse.Namespace) -> int:
