@@ -199,18 +199,7 @@ class RecurrentTrainer:
         return self._sum_errors / self.samples if self.samples else None
 
     def summary(self) -> TrainingSummary:
-        return TrainingSummary(
-            epochs=self.epochs,
-            epochs_done=self.epochs_done,
-            samples=self.samples,
-            seconds=self.seconds,
-            samples_per_s=self.samples_per_s,
-            final_error=self.final_error,
-            global_mean=self.global_mean,
-            stopped=self.stopped,
-            diverged=self.diverged,
-            reached_target=self.reached_target,
-        )
+        return TrainingSummary.of(self)
 
 
 def train(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -67,6 +67,11 @@ class TrainingSummary:
     stopped: bool  # interrupted by on_progress / should_stop
     diverged: bool  # the divergence guard rejected a step
     reached_target: bool  # stopped because final_error fell below target_error
+
+    @classmethod
+    def of(cls, run: Any) -> TrainingSummary:
+        """The summary of a run (a ``Trainer`` or a ``RecurrentTrainer``), read off its fields."""
+        return cls(**{field.name: getattr(run, field.name) for field in fields(cls)})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe dict (the ``summary`` of a worker ``done`` message)."""
@@ -250,18 +255,7 @@ class Trainer:
 
     def summary(self) -> TrainingSummary:
         """What the run did so far (complete once ``finished``)."""
-        return TrainingSummary(
-            epochs=self.epochs,
-            epochs_done=self.epochs_done,
-            samples=self.samples,
-            seconds=self.seconds,
-            samples_per_s=self.samples_per_s,
-            final_error=self.final_error,
-            global_mean=self.global_mean,
-            stopped=self.stopped,
-            diverged=self.diverged,
-            reached_target=self.reached_target,
-        )
+        return TrainingSummary.of(self)
 
 
 def train(
