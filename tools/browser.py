@@ -28,6 +28,9 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--disable-quic",
     "--no-first-run",
+    # Shared memory in /dev/shm is 64 MB in many containers: a page moving Pyodide's 10 MB
+    # WebAssembly through it can crash the renderer ("Target crashed"). Use temporary files instead.
+    "--disable-dev-shm-usage",
 ]
 
 
