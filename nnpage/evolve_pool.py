@@ -9,8 +9,8 @@ an evaluation (it hung, or was terminated) is replaced by a fresh one, and its i
 back to the front of the queue once; failing a second time marks the individual failed (a
 result with a ``reason``), and the search goes on. ``cancel()`` terminates every worker at once.
 
-Silence, not a time limit per evaluation: a worker posts a heartbeat every quarter of a second
-while it trains, so an evaluation may take as long as its network, batch size and device need;
+Silence, not a time limit per evaluation: a worker posts a heartbeat every half second while
+it trains, so an evaluation may take as long as its network, batch size and device need;
 ``SILENCE_S`` without a word means it hung. Time the page itself stood still (a long task, a
 hidden tab's throttled timers) does not count as the workers' silence.
 
@@ -45,8 +45,10 @@ WORKER_PATH = "./nnpage/evolve_worker.py"
 MAX_WORKERS = 4
 START_TIMEOUT_S = 90.0  # cold start of one worker: runtime, numpy, nn, warm-up
 ATTEMPTS = 2  # a second crash on the same individual marks it failed
-# A busy worker beats every 0.25 s (evolve_worker.HEARTBEAT_S): this long without a word, it hung.
+# A busy worker beats every 0.5 s (evolve_worker.HEARTBEAT_S): this long without a word, it hung.
 SILENCE_S = 5.0
+# How a heartbeat begins (nn.schema.encode writes "type" first): it is heard, never parsed.
+HEARTBEAT_PREFIX = '{"type":"progress",'
 # A tick this late means the page's own thread stood still: the silence clocks start again.
 STALL_S = 1.0
 
@@ -226,14 +228,17 @@ class Pool:
         if worker is not slot.worker:
             return  # a replaced worker's last words
         slot.heard = time.monotonic()
+        data = event.data
+        if isinstance(data, str) and len(data) < 200 and data.startswith(HEARTBEAT_PREFIX):
+            return  # a heartbeat says only that the worker is alive: heard, above
         try:
-            message = check_reply(event.data)
+            message = check_reply(data)
         except NNError as exc:
             self._crashed(slot, f"sent a malformed message ({exc})")
             return
         kind = message["type"]
         if kind == "progress":
-            return  # a heartbeat: it is alive (heard, above)
+            return
         if kind == "ready":
             slot.state, slot.since = "ready", time.monotonic()
             self._feed(slot)

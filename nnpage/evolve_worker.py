@@ -38,7 +38,7 @@ else:
     START_ERROR = None
 
 _post = xworker.postMessage
-HEARTBEAT_S = 0.25  # the pool counts a worker hung after seconds of silence (evolve_pool.py)
+HEARTBEAT_S = 0.5  # the pool counts a worker hung after seconds of silence (evolve_pool.py)
 
 
 def send(message: dict) -> None:
