@@ -34,10 +34,12 @@ RECORDER = """() => {
 }"""
 
 # Waits until an evaluation is running (a worker is busy and its heartbeat was heard), listening
-# to every live worker with the test's own listener, then presses Cancel in the same task (no
-# message can slip in between). Messages the old workers post afterwards are counted in
-# window.oldWorkers.after: a terminated worker posts none.
-CANCEL_MID_EVALUATION = """async () => {
+# to every live worker with the test's own listener; checks that the same worker keeps training
+# the same individual for longer than the pool's silence limit (5 s: its heartbeats keep it from
+# counting as hung); then presses Cancel in the same task as the last check (no message can slip
+# in between). Messages the old workers post afterwards are counted in window.oldWorkers.after:
+# a terminated worker posts none.
+CANCEL_MID_EVALUATION = """async (holdMs) => {
   const sleep = ms => new Promise(r => setTimeout(r, ms));
   const deadline = performance.now() + 120000;
   const wait = async (ok, what) => {
@@ -58,11 +60,23 @@ CANCEL_MID_EVALUATION = """async () => {
     });
   }
   await wait(() => log.heartbeats >= 2 && window.nnEvolve.busy.length > 0, 'a heartbeat');
+  const worker = window.nnEvolve.busy[0], index = window.nnEvolve.busyIndex[0];
+  const status = () => document.getElementById('evolve-status').textContent;
+  const start = performance.now();
+  while (performance.now() - start < holdMs) {
+    const k = window.nnEvolve.busy.indexOf(worker);
+    if (k < 0 || window.nnEvolve.busyIndex[k] !== index || status().includes('replaced')) {
+      return {held: performance.now() - start, status: status()};
+    }
+    await sleep(20);
+  }
   log.cancelled = true;
   document.getElementById('evolve-cancel').click();
-  return {state: document.getElementById('evolve').dataset.state,
-          heartbeats: log.heartbeats};
+  return {held: performance.now() - start, heartbeats: log.heartbeats,
+          state: document.getElementById('evolve').dataset.state};
 }"""
+# Longer than the pool's silence limit (SILENCE_S in nnpage/evolve_pool.py, 5 s).
+HOLD_MS = 6_500
 
 # Crashes the same individual twice: its first worker is terminated mid-evaluation (it goes
 # silent: the hang path), then the worker that takes it again reports an uncaught error (the
@@ -123,7 +137,7 @@ def layers_text(genome: dict) -> str:
 
 
 def test_a_search_is_drawn_live_and_use_best_puts_its_trained_weights_live(app_page, base_url_app):
-    """Three generations of four run on the pool, and the charts plot them as they come: the
+    """Two generations of four run on the pool, and the charts plot them as they come: the
     scatter's points and the curve's generations grow while the search runs. Hovering a dot
     shows that individual's genome. Use best then makes the best network live with exactly its
     trained weights, turns backpropagation off, and the link follows."""
@@ -136,7 +150,7 @@ def test_a_search_is_drawn_live_and_use_best_puts_its_trained_weights_live(app_p
     expect(section).to_have_attribute("data-state", "idle")
     before = model(page)
     page.evaluate(RECORDER)
-    population, generations = 4, 3
+    population, generations = 4, 2
     small_search(page, population=population, generations=generations)
     assert wait_state(page, ("done", "error")) == "done", alert_text(page)
     expect(section).to_have_attribute("data-generation", str(generations))
@@ -200,15 +214,20 @@ def test_a_search_is_drawn_live_and_use_best_puts_its_trained_weights_live(app_p
 def test_cancel_mid_evaluation_silences_every_worker_and_keeps_the_live_network(
     app_page, base_url_app
 ):
-    """Cancel while a network is training: the state is cancelled at once, the live network is
-    as it was, and the workers are gone: not one more heartbeat or result arrives from them while
-    a new search starts its own workers and runs to the end."""
+    """A long evaluation (per-sample training on a large budget) outlasts the silence limit
+    on its worker, as its heartbeats say it is alive. Cancel while it trains: the state is
+    cancelled at once, the live network is as it was, and the workers are gone: not one more
+    heartbeat or result arrives from them while a new search starts its own workers and runs to
+    the end."""
     page = app_page
     open_with_worker(page, base_url_app, worker=False)
     before = model(page)
-    small_search(page, population=4, generations=50, budget=200_000)
-    cancelled = page.evaluate(CANCEL_MID_EVALUATION)
-    assert cancelled["state"] == "cancelled" and cancelled["heartbeats"] >= 2, cancelled
+    page.fill("#batch-size", "1")  # the pre-training form's: the value an unticked gene keeps
+    page.uncheck("#evolve-gene-batch_size")
+    small_search(page, population=4, generations=50, budget=1_000_000)
+    cancelled = page.evaluate(CANCEL_MID_EVALUATION, HOLD_MS)
+    assert cancelled["held"] >= HOLD_MS and cancelled.get("state") == "cancelled", cancelled
+    assert cancelled["heartbeats"] >= 2, cancelled
     assert model(page) == before
     assert "Cancelled" in page.locator("#evolve-status").text_content()
     small_search(page, population=2, generations=1)  # new workers boot: seconds go by
