@@ -262,7 +262,8 @@ class Pool:
             return
         error = getattr(event, "error", None)
         text = getattr(event, "message", None) or getattr(error, "message", None) or "no message"
-        self._crashed(slot, f"crashed ({str(text).strip().splitlines()[-1]})")
+        last = (str(text).strip().splitlines() or ["no message"])[-1]
+        self._crashed(slot, f"crashed ({last})")
 
     def _ended(self, slot: _Slot, worker) -> None:
         if worker is slot.worker and slot.state == "starting":

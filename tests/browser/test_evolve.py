@@ -252,6 +252,9 @@ def test_an_individual_whose_worker_fails_twice_is_marked_failed_and_the_search_
     section = panel(page)
     expect(section).to_have_attribute("data-generation", "2")
     expect(section).to_have_attribute("data-failed", "1")
+    elite = min(EVOLVE_DEFAULTS["elite"], 4 - 1)
+    trained = 4 + (4 - elite)  # the failed one is plotted too (a cross)
+    expect(page.locator("#evolve-scatter")).to_have_attribute("data-points", str(trained))
     dots = json.loads(page.evaluate("window.nnEvolve.dots()"))
     failed = [d for d in dots if d["error"] is None]
     assert [(d["generation"], d["index"]) for d in failed] == [(0, killed["index"])], failed
