@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         start = time.perf_counter()
         print("Evolve: parallel speed-up and GA vs random search ...", file=sys.stderr)
-        results["evolve"] = evolve.run(quick=args.quick)
+        results["evolve"] = evolve.run(quick=args.quick, page=not args.no_browser)
         results["meta"]["evolve_seconds"] = round(time.perf_counter() - start, 1)
     if "maps" in parts:
         from bench import maps

@@ -11,10 +11,15 @@ random search.
   ``random_search`` with the same number of evaluations and the same budget. Both rank by
   ``rank_key`` (held-out error clipped at the floor, then parameters, then steps); reported:
   median best fitness (log10 error), median parameters of the best, and on how many seeds the
-  GA's best ranked better.
+  GA's best ranked better. Twice: at the default budget, where good genomes of both searches
+  reach the error floor (so only the parameter count can tell them apart), and at a budget of
+  ``TIGHT_BUDGET`` samples, where the held-out errors differ and fitness itself decides.
 - In the page: evaluations per second with 1 and with 2 Pyodide workers (the pool's size follows
-  ``navigator.hardwareConcurrency``, which the bench sets), and the main thread's frame gaps while
-  a search runs (target: max <= 50 ms).
+  ``navigator.hardwareConcurrency``, which the bench sets); while a search runs, the main
+  thread's frame gaps (target: max <= 50 ms) and its CPU per worker message and per animation
+  frame (from a Chromium trace: what the page's Python costs, apart from the machine's load);
+  and Cancel mid-evaluation: how long the click takes to terminate every worker (target
+  <= 500 ms), and how many messages the old workers post in the 2 s after it (none).
 
 Usage::
 
@@ -25,9 +30,12 @@ Usage::
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,6 +57,8 @@ __all__ = ["compare", "run", "speedup", "summary"]
 
 FULL = {"tasks": 48, "budget": 5_000, "repeats": 3, "seeds": 7, "population": 12, "generations": 6}
 QUICK = {"tasks": 6, "budget": 300, "repeats": 1, "seeds": 2, "population": 4, "generations": 2}
+# One pass over 200 training samples: too little for most genomes to reach the error floor.
+TIGHT_BUDGET = 200
 
 
 def _tasks(n: int) -> list[tuple[dict, int]]:
@@ -104,15 +114,17 @@ def speedup(sizes: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def compare(sizes: dict[str, int]) -> dict[str, Any]:
-    """The GA against random search, same evaluations and budget, over several seeds."""
+def compare(sizes: dict[str, int], budget: int = EVOLVE_DEFAULTS["budget"]) -> dict[str, Any]:
+    """The GA against random search, same evaluations and ``budget``, over several seeds."""
     x, t = random_dataset(EVOLVE_DEFAULTS["samples"], seed=0)
     rows = []
     with process_pool(os.cpu_count() or 1) as pool:
         for seed in range(1, sizes["seeds"] + 1):
             ga = evolve(x, t, population=sizes["population"], generations=sizes["generations"],
-                        seed=seed, executor=pool)  # fmt: skip
-            rs = random_search(x, t, evaluations=ga.evaluations, seed=seed, executor=pool)
+                        budget=budget, seed=seed, executor=pool)  # fmt: skip
+            rs = random_search(
+                x, t, evaluations=ga.evaluations, budget=budget, seed=seed, executor=pool
+            )
             rows.append(
                 {
                     "seed": seed,
@@ -126,13 +138,14 @@ def compare(sizes: dict[str, int]) -> dict[str, Any]:
                     and rank_key(ga.best)[:4] == rank_key(rs.best)[:4],
                 }
             )
-    out: dict[str, Any] = {"seeds": rows, "budget": EVOLVE_DEFAULTS["budget"]}
+    out: dict[str, Any] = {"seeds": rows, "budget": budget}
     for method in ("ga", "random"):
         out[method] = {
             "median_fitness": statistics.median(r[method]["fitness"] for r in rows),
             "median_parameters": statistics.median(r[method]["parameters"] for r in rows),
         }
     out["ga_better_on"] = sum(r["ga_better"] for r in rows)
+    out["ties_on_fitness"] = sum(r["ga"]["fitness"] == r["random"]["fitness"] for r in rows)
     # Rank of the two medians by the search's own order: fitness first, then parameters.
     ga, rs = out["ga"], out["random"]
     out["ga_median_better"] = (ga["median_fitness"], ga["median_parameters"]) < (
@@ -151,7 +164,12 @@ def _best(ind: dict | None) -> dict[str, Any]:
 def run(quick: bool = False, page: bool = True) -> dict[str, Any]:
     """Every figure; ``page=False`` skips the browser part."""
     sizes = QUICK if quick else FULL
-    out = {"speedup": speedup(sizes), "ga_vs_random": compare(sizes), "sizes": sizes}
+    out = {
+        "speedup": speedup(sizes),
+        "ga_vs_random": compare(sizes),
+        "ga_vs_random_tight": compare(sizes, TIGHT_BUDGET),
+        "sizes": sizes,
+    }
     if page:
         out["page"] = page_figures(quick)
     return out
@@ -171,20 +189,9 @@ def summary(results: dict[str, Any]) -> str:
             f"  {n} processes: {p['median']:.2f}/s, speed-up {p['speedup']:.2f}x "
             f"(target >= {p['target']:.2f}x: {ok})"
         )
-    c = results["ga_vs_random"]
-    n = len(c["seeds"])
-    lines.append(
-        f"GA vs random search, {c['seeds'][0]['evaluations']} evaluations each, budget "
-        f"{c['budget']:,}, {n} seeds (best fitness = log10 held-out error, floor -12):"
-    )
-    for method, name in (("ga", "GA"), ("random", "random search")):
-        m = c[method]
-        lines.append(
-            f"  {name}: median best fitness {m['median_fitness']:.2f}, "
-            f"median parameters of the best {m['median_parameters']:g}"
-        )
-    verdict = "better" if c["ga_median_better"] else "NOT better"
-    lines.append(f"  GA ranked better on {c['ga_better_on']} of {n} seeds; median {verdict}")
+    for key in ("ga_vs_random", "ga_vs_random_tight"):
+        if key in results:
+            lines += _comparison_lines(results[key])
     p = results.get("page")
     if p:
         one, two = p["pools"]["1"], p["pools"]["2"]
@@ -198,9 +205,49 @@ def summary(results: dict[str, Any]) -> str:
         ok = "ok" if g["max_ms"] <= 50 else "OVER 50 ms"
         lines.append(
             f"  main-thread frame gaps during a search: p95 {g['p95_ms']:.1f} ms, max "
-            f"{g['max_ms']:.1f} ms ({ok}), {g['over_50ms']} over 50 ms in {g['frames']} frames"
+            f"{g['max_ms']:.1f} ms ({ok}), {g['over_50ms']} over 50 ms in {g['frames']} frames; "
+            f"idle page before it: max {p['idle_gaps']['max_ms']:.1f} ms (the machine's share)"
         )
+        cpu = p.get("main_cpu", {})
+        for name, label in (("HandlePostMessage", "per worker message"),
+                            ("FireAnimationFrame", "per animation frame")):  # fmt: skip
+            if name in cpu:
+                c = cpu[name]
+                lines.append(
+                    f"  main-thread CPU {label}: median {c['cpu_p50_ms']:.2f} ms, max "
+                    f"{c['cpu_max_ms']:.1f} ms ({c['count']} in {g['seconds']:g} s, "
+                    f"{c['results']} results)"
+                )
+        c = p.get("cancel")
+        if c:
+            ok = "ok" if c["click_ms"] <= 500 else "OVER 500 ms"
+            lines.append(
+                f"  Cancel mid-evaluation: every worker terminated {c['click_ms']:.1f} ms after "
+                f"the click ({ok}); messages from the old workers in the next 2 s: "
+                f"{c['messages_after']} (heard {c['heartbeats_before']} heartbeats before)"
+            )
     return "\n".join(lines)
+
+
+def _comparison_lines(c: dict[str, Any]) -> list[str]:
+    n = len(c["seeds"])
+    lines = [
+        f"GA vs random search, {c['seeds'][0]['evaluations']} evaluations each, budget "
+        f"{c['budget']:,}, {n} seeds (best fitness = log10 held-out error, floor -12):"
+    ]
+    for method, name in (("ga", "GA"), ("random", "random search")):
+        m = c[method]
+        lines.append(
+            f"  {name}: median best fitness {m['median_fitness']:.2f}, "
+            f"median parameters of the best {m['median_parameters']:g}"
+        )
+    verdict = "better" if c["ga_median_better"] else "NOT better"
+    ties = c.get("ties_on_fitness", 0)
+    lines.append(
+        f"  GA ranked better on {c['ga_better_on']} of {n} seeds ({ties} tied on fitness, "
+        f"decided by parameters); median {verdict}"
+    )
+    return lines
 
 
 # --- in the page: PyWorkers, and the main thread during a search --------------------------------
@@ -217,6 +264,62 @@ _PAGE_RATE = """async (n) => {
   return {evaluations: window.nnEvolve.results - r0, ms: performance.now() - t0,
           state: panel.dataset.state, workers: +panel.dataset.workers};
 }"""
+
+
+# Cancel while a network trains: wait for a busy worker's heartbeat (heard by a listener of the
+# bench's own on every worker), click Cancel, time the click (its handler terminates the
+# workers), then count what the old workers post in the next 2 s (a terminated worker: nothing).
+_CANCEL = """async () => {
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  while (!(window.nnEvolve?.busy?.length)) await sleep(5);
+  const log = {heartbeats: 0, after: 0, cancelled: false};
+  for (const worker of window.nnEvolve.workers) {
+    worker.addEventListener('message', event => {
+      let message;
+      try { message = JSON.parse(event.data); } catch { return; }
+      if (!['progress', 'result'].includes(message?.type)) return;
+      if (log.cancelled) log.after++;
+      else if (message.type === 'progress') log.heartbeats++;
+    });
+  }
+  while (!(log.heartbeats > 0 && window.nnEvolve.busy.length > 0)) await sleep(5);
+  log.cancelled = true;
+  const t0 = performance.now();
+  document.getElementById('evolve-cancel').click();
+  const clickMs = performance.now() - t0;
+  const state = document.getElementById('evolve').dataset.state;
+  await sleep(2000);
+  return {click_ms: clickMs, state, messages_after: log.after,
+          heartbeats_before: log.heartbeats};
+}"""
+
+
+def _main_thread_cpu(trace: dict | list) -> dict[str, Any]:
+    """CPU of the renderer main thread's worker-message and animation-frame tasks in a Chromium
+    trace: count, median and max (ms). CPU, not wall time, so the machine's load hardly shows."""
+    events = trace["traceEvents"] if isinstance(trace, dict) else trace
+    mains = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"
+    }
+    out: dict[str, Any] = {}
+    for name in ("HandlePostMessage", "FireAnimationFrame", "TimerFire"):
+        cpu = sorted(
+            e.get("tdur", 0) / 1000
+            for e in events
+            if (e.get("pid"), e.get("tid")) in mains
+            and e.get("ph") == "X"
+            and e.get("name") == name
+        )
+        if cpu:
+            out[name] = {
+                "count": len(cpu),
+                "cpu_p50_ms": statistics.median(cpu),
+                "cpu_max_ms": cpu[-1],
+                "cpu_sum_ms": sum(cpu),
+            }
+    return out
 
 
 def _page_search(page, population: int, generations: int, budget: int) -> None:
@@ -261,15 +364,28 @@ def page_figures(quick: bool = False) -> dict[str, Any]:
                     **rate,
                     "per_s": 1000 * rate["evaluations"] / rate["ms"] if rate["ms"] else 0.0,
                 }
-                if n == 1:  # frame gaps with the pool's workers warm, during a longer search
+                if n == 1:  # the main thread with the pool's workers warm, during a longer search
+                    window_ms = 3000 if quick else 10_000
+                    out["idle_gaps"] = gaps(page.evaluate(FRAMES, window_ms))
                     _page_search(page, population, 50, budget)
                     page.wait_for_function("(window.nnEvolve?.busy?.length || 0) > 0")
-                    out["frame_gaps"] = gaps(page.evaluate(FRAMES, 3000 if quick else 10_000))
+                    before = page.evaluate("window.nnEvolve.results")
+                    with tempfile.TemporaryDirectory() as folder:
+                        path = Path(folder) / "trace.json"
+                        session.browser.start_tracing(
+                            page=page, path=str(path), categories=["devtools.timeline"]
+                        )
+                        stamps = page.evaluate(FRAMES, window_ms)
+                        session.browser.stop_tracing()
+                        cpu = _main_thread_cpu(json.loads(path.read_text()))
+                    results = page.evaluate("window.nnEvolve.results") - before
+                    out["main_cpu"] = {k: {**v, "results": results} for k, v in cpu.items()}
+                    out["frame_gaps"] = {**gaps(stamps), "seconds": window_ms / 1000}
                     out["frame_gaps"]["state_after"] = page.evaluate(
                         "document.getElementById('evolve').dataset.state"
                     )
                     if out["frame_gaps"]["state_after"] == "running":
-                        page.click("#evolve-cancel")
+                        out["cancel"] = page.evaluate(_CANCEL)
                 context.close()
         finally:
             session.close()

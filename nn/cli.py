@@ -126,13 +126,21 @@ def _parser() -> argparse.ArgumentParser:
         ("--budget", EVOLVE_DEFAULTS["budget"], "training samples seen per individual"),
         ("--seed", EVOLVE_DEFAULTS["seed"], "the search's seed (same seed, same history)"),
         ("--samples", EVOLVE_DEFAULTS["samples"], "size of the random dataset"),
-        ("--workers", 1, "processes evaluating individuals (the result is the same for any)"),
     ):
         evolve.add_argument(name, type=int, default=default, help=f"{text} (default {default})")
+    evolve.add_argument(
+        "--workers",
+        type=int,
+        help="processes evaluating individuals (default 1; the result is the same for any)",
+    )
     evolve.add_argument("--data", type=Path, help="a dataset file (.json or .csv)")
     evolve.add_argument("--space", type=Path, help="a search space (JSON, nn.evolve.Space)")
     evolve.add_argument("--target-error", type=float, help="stop once the best error is below")
-    evolve.add_argument("--scheduler", help="a Dask scheduler address (pip install .[distributed])")
+    evolve.add_argument(
+        "--scheduler",
+        help="a Dask scheduler address (pip install .[distributed]); its workers evaluate the "
+        "individuals, so --workers does not apply",
+    )
     evolve.add_argument("--out", type=Path, help="write the best trained model here (JSON)")
     evolve.add_argument("--history", type=Path, help="write every individual here (JSON)")
     evolve.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -376,6 +384,7 @@ def process_pool(workers: int):
 
 
 def _evolve(args: argparse.Namespace) -> int:
+    import concurrent.futures
     import importlib
 
     from nn import evolve
@@ -390,6 +399,12 @@ def _evolve(args: argparse.Namespace) -> int:
         data = safejson.loads(args.space.read_bytes(), str(args.space), MODEL_MAX_BYTES)
         space = evolve.Space.from_dict(data)
     n_in, n_out = len(inputs[0]), len(targets[0])
+    if args.scheduler is not None and args.workers is not None:
+        raise NNError(
+            f"--workers {args.workers} and --scheduler {args.scheduler} do not go together: "
+            "the Dask cluster's workers evaluate the individuals; drop one of them"
+        )
+    workers = 1 if args.workers is None else args.workers
     if args.scheduler is not None:
         try:
             client = importlib.import_module("distributed").Client(args.scheduler)
@@ -397,13 +412,13 @@ def _evolve(args: argparse.Namespace) -> int:
             raise NNError("--scheduler needs Dask: pip install 'nn[distributed]'") from None
         executor = client.get_executor()
         close = lambda: (executor.shutdown(), client.close())  # noqa: E731
-    elif args.workers > 1:
-        executor = process_pool(args.workers)
+    elif workers > 1:
+        executor = process_pool(workers)
         close = lambda: executor.shutdown(cancel_futures=True)  # noqa: E731
-    elif args.workers == 1:
+    elif workers == 1:
         executor = close = None
     else:
-        raise SchemaError(f"--workers must be at least 1, got {args.workers}")
+        raise SchemaError(f"--workers must be at least 1, got {workers}")
     bar = None if args.quiet else sys.stderr
     print(evolve.table_header())
     generation = [1]
@@ -430,6 +445,13 @@ def _evolve(args: argparse.Namespace) -> int:
             executor=executor, on_generation=on_generation, on_evaluation=on_evaluation,
             target_error=args.target_error,
         )  # fmt: skip
+    except concurrent.futures.BrokenExecutor as exc:  # a worker process died (killed, no memory)
+        if bar is not None:
+            bar.write("\n")
+        raise NNError(
+            f"a worker process stopped unexpectedly, so the search stopped ({exc}); "
+            "the generations above are complete"
+        ) from None
     finally:
         if close is not None:
             close()

@@ -338,14 +338,24 @@ def network_for(genome: Mapping[str, Any], n_in: int, n_out: int, seed: int) -> 
     )
 
 
-def evaluate(genome: Mapping[str, Any], seed: int, data: Split, budget: int) -> dict[str, Any]:
+def evaluate(
+    genome: Mapping[str, Any],
+    seed: int,
+    data: Split,
+    budget: int,
+    heartbeat: Callable[[], object] | None = None,
+) -> dict[str, Any]:
     """Train a fresh network from ``genome`` on ``data``'s training part for ``budget`` samples,
     seeded by ``seed``; return ``error`` (mean on the held-out part, ``None`` if it failed),
     ``parameters``, ``samples`` (seen in training), ``seconds``, ``reason`` (why it failed, else
     ``None``) and ``model`` (the trained network's export, ``None`` if it failed).
 
     A pure function of its arguments (``seconds`` aside), and picklable: the unit of work any
-    ``concurrent.futures.Executor`` can run. It never raises for a bad genome or a divergence."""
+    ``concurrent.futures.Executor`` can run. It never raises for a bad genome or a divergence.
+
+    ``heartbeat()``, if given, is called every few milliseconds of training (between the
+    trainer's chunks) and changes nothing: a driver uses it to tell a long evaluation from a
+    hung one (the page's workers post a message from it)."""
     begin = time.perf_counter()
     result: dict[str, Any] = {
         "error": None,
@@ -364,7 +374,15 @@ def evaluate(genome: Mapping[str, Any], seed: int, data: Split, budget: int) -> 
         epochs = budget // len(x)
         net = network_for(genome, x.shape[1], t.shape[1], seed)
         result["parameters"] = net.parameter_count
-        train(net, x, t, epochs, batch_size=genome["batch_size"], seed=seed)
+        train(
+            net,
+            x,
+            t,
+            epochs,
+            batch_size=genome["batch_size"],
+            seed=seed,
+            should_stop=None if heartbeat is None else lambda: _beat(heartbeat),
+        )
         result["samples"] = epochs * len(x)
         error = net.evaluate(data.val_inputs, data.val_targets)
         if not math.isfinite(error):
@@ -378,6 +396,12 @@ def evaluate(genome: Mapping[str, Any], seed: int, data: Split, budget: int) -> 
         result["reason"] = f"{type(exc).__name__}: {exc}"
     result["seconds"] = time.perf_counter() - begin
     return result
+
+
+def _beat(heartbeat: Callable[[], object]) -> bool:
+    """The trainer's ``should_stop`` poll as a heartbeat: it never stops the training."""
+    heartbeat()
+    return False
 
 
 def fitness(error: float | None) -> float | None:

@@ -4,7 +4,8 @@
 ``Scatter`` places each individual by learning rate (x, log scale) and error (y, log scale),
 coloured by hidden activation and sized by parameter count; ``hit(x, y)`` finds the dot under
 the pointer so the panel can show that genome. Both keep their points in Python and redraw from
-them in one pass (``draw`` is cheap when nothing changed).
+them in one pass (``draw`` is cheap when nothing changed), and say what they plotted on the
+canvas: ``data-generations`` (curve) and ``data-points`` (scatter).
 
 Usage (evolve_panel.py)::
 
@@ -12,7 +13,7 @@ Usage (evolve_panel.py)::
     curve.set(generations=10)
     curve.add(best_error, median_error); curve.draw()
     scatter = Scatter(document.getElementById("evolve-scatter"))
-    scatter.add(genome, error, parameters, text); scatter.draw()
+    scatter.add(genome, error, parameters, text, generation=0, index=3); scatter.draw()
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ class Curve(_Canvas):
         ctx, w, h = self.ctx, self.width, self.height
         ctx.clearRect(0, 0, w, h)
         values = [v for v in self.best + self.median if v is not None]
+        self.canvas.dataset.generations = str(len(self.best) if values else 0)
         if not values:
             self._empty("best and median error per generation appear here")
             return
@@ -154,16 +156,30 @@ class Scatter(_Canvas):
         super().__init__(canvas)
         self.points: list[tuple[float, float | None, float, str, str]] = []
         self._placed: list[tuple[float, float, float, int]] = []  # x, y, radius, point index
+        self._who: list[dict] = []  # per point: generation, index, genome, error
         self.highlight: int | None = None
 
     def clear(self) -> None:
         self.points.clear()
         self._placed.clear()
+        self._who.clear()
         self.highlight = None
         self.dirty = True
 
-    def add(self, genome: dict, error: float | None, parameters: int, text: str) -> None:
-        """One individual; ``text`` is what hovering it shows."""
+    def add(
+        self,
+        genome: dict,
+        error: float | None,
+        parameters: int,
+        text: str,
+        *,
+        generation: int = 0,
+        index: int = 0,
+    ) -> None:
+        """One individual (``index`` of ``generation``); ``text`` is what hovering it shows."""
+        self._who.append(
+            {"generation": generation, "index": index, "genome": genome, "error": error}
+        )
         radius = 2.5 + 1.2 * math.sqrt(max(0, parameters) / 8)
         self.points.append(
             (
@@ -175,6 +191,10 @@ class Scatter(_Canvas):
             )
         )
         self.dirty = True
+
+    def dots(self) -> list[dict]:
+        """Where each individual was last drawn: ``x``, ``y`` (CSS px) and who it is."""
+        return [{"x": x, "y": y, **self._who[i]} for x, y, _, i in self._placed]
 
     def hit(self, x: float, y: float) -> str | None:
         """The text of the dot nearest to ``(x, y)`` (CSS px) within a few pixels, or None."""
@@ -195,6 +215,7 @@ class Scatter(_Canvas):
         ctx, w, h = self.ctx, self.width, self.height
         ctx.clearRect(0, 0, w, h)
         self._placed = []
+        self.canvas.dataset.points = str(len(self.points))
         if not self.points:
             self._empty("every individual appears here: learning rate against error")
             return

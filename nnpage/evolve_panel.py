@@ -6,10 +6,19 @@ ranking as ``python -m nn evolve``); this module only feeds its tasks to the wor
 dataset is the pre-training panel's (random points, recorded moves or an imported file). Genes
 left unticked keep the live network's values (the batch size: the pre-training form's).
 
+The main thread's work per result is small: the pool checks the result without its model,
+the panel files it and asks for one animation frame, which redraws the charts and the progress
+line once, however many results came in since the last frame.
+
 Test contract: ``#evolve[data-state]`` is ``idle``, ``running``, ``done``, ``cancelled`` or
 ``error``; ``data-generation`` the generations completed; ``data-best`` JSON ``{genome, error,
-parameters}`` of the best so far; ``data-workers`` the pool size. ``window.nnEvolve.workers``
-lists the live workers.
+parameters}`` of the best so far; ``data-workers`` the pool size; ``data-failed`` the
+individuals of this search that failed (``#evolve-failed`` says the last one and why). The
+charts' ``data-generations`` and ``data-points`` count what they have plotted. After the first
+Evolve, ``window.nnEvolve`` has ``workers``, ``busy`` and ``busyIndex`` (the pool's), and
+``bestModel()`` (the best trained network's export as JSON, or null) and ``dots()`` (JSON: each
+plotted individual's ``x``, ``y`` in CSS pixels of the scatter, ``generation``, ``index``,
+``genome`` and ``error``).
 
 Usage (main.py)::
 
@@ -63,7 +72,7 @@ class EvolvePanel:
         names = ("evolve", "evolve-population", "evolve-generations", "evolve-budget",
                  "evolve-start", "evolve-cancel", "evolve-use", "evolve-progress",
                  "evolve-status", "evolve-best", "evolve-curve", "evolve-scatter", "evolve-tip",
-                 "evolve-legend", "evolve-genes")  # fmt: skip
+                 "evolve-legend", "evolve-genes", "evolve-failed")  # fmt: skip
         self.el = {name: get(name) for name in names}
         self.section = self.el["evolve"]
         self.size = pool_size()
@@ -76,6 +85,7 @@ class EvolvePanel:
         self.done_evaluations = 0
         self.total_evaluations = 0
         self.notes: list[str] = []
+        self.failed = 0
         self.best: dict | None = None
         self.best_model: dict | None = None
         self.curve = Curve(self.el["evolve-curve"])
@@ -97,6 +107,13 @@ class EvolvePanel:
         on(scatter, "keydown", lambda e: self._guard(self._key, e))
         self._on_tick = create_proxy(lambda: self._guard(self._tick))
         self._interval = window.setInterval(self._on_tick, TICK_MS)
+        # Results only mark what changed; one animation frame draws it (see _frame).
+        self._on_frame = create_proxy(lambda now=None: self._guard(self._frame))
+        self._request_frame = window.requestAnimationFrame
+        self._frame_pending = False
+        self._progress_stale = False
+        self._hook_best = create_proxy(self._best_model_json)
+        self._hook_dots = create_proxy(lambda: json.dumps(self.scatter.dots()))
         self._on_resize = create_proxy(lambda entries=None, observer=None: self._resize())
         self._observer = window.ResizeObserver.new(self._on_resize)
         self._observer.observe(self.el["evolve-curve"])
@@ -105,6 +122,7 @@ class EvolvePanel:
         self.section.dataset.workers = str(self.size)
         self.section.dataset.generation = "0"
         self.section.dataset.best = ""
+        self.section.dataset.failed = "0"
         self._set_state("idle")
         self._say(
             f"Ready: {self.size} worker{'s' * (self.size != 1)} will train the networks "
@@ -179,7 +197,26 @@ class EvolvePanel:
         if self.pool is not None:
             self.pool.tick()
         if self.state == "running" and self.search is not None:
+            self._progress_stale = True  # the seconds count on
+            self._schedule()
+
+    def _schedule(self) -> None:
+        """Ask for one animation frame to draw what changed (at most one is pending)."""
+        if not self._frame_pending:
+            self._frame_pending = True
+            self._request_frame(self._on_frame)
+
+    def _frame(self) -> None:
+        """Draw what changed since the last frame: the charts, the progress line."""
+        self._frame_pending = False
+        self.curve.draw()
+        self.scatter.draw()
+        if self._progress_stale and self.state == "running" and self.search is not None:
             self._show_progress()
+        self._progress_stale = False
+
+    def _best_model_json(self) -> str | None:
+        return None if self.best_model is None else json.dumps(self.best_model)
 
     # --- a search --------------------------------------------------------------------------------
 
@@ -225,11 +262,16 @@ class EvolvePanel:
         )
         if self.pool is None:
             self.pool = Pool(self.size, self._result, self._note, self._fatal)
+            window.nnEvolve.bestModel = self._hook_best
+            window.nnEvolve.dots = self._hook_dots
         self.best = self.best_model = None
         self.section.dataset.best = ""
         self.section.dataset.generation = "0"
+        self.section.dataset.failed = "0"
         self.el["evolve-best"].textContent = "–"
+        self.el["evolve-failed"].hidden = True
         self.notes = []
+        self.failed = 0
         self.curve.set(generations)
         self.scatter.clear()
         self.keyboard_index = -1
@@ -242,6 +284,7 @@ class EvolvePanel:
         self.pool.start(json.dumps(message, separators=(",", ":")).encode(), self.data_id, budget)
         self._next_generation()
         self._show_progress()
+        self._schedule()  # the emptied charts
 
     def _next_generation(self) -> None:
         search = self.search
@@ -258,12 +301,24 @@ class EvolvePanel:
         self.results[index] = result
         self.done_evaluations += 1
         genome = next(t[1] for t in self.tasks if t[0] == index)
+        generation = self.search.generation
         text = describe(genome, result["error"])
         if result["error"] is None:
-            text += f" (failed: {result['reason'][:160]})"
+            reason = result["reason"][:300]
+            text += f" (failed: {reason})"
+            self.failed += 1
+            self.section.dataset.failed = str(self.failed)
+            failed = self.el["evolve-failed"]
+            failed.textContent = (
+                f"{self.failed} failed; the last: {describe(genome)} (generation "
+                f"{generation + 1}): {reason}"
+            )
+            failed.hidden = False
         self.scatter.add(genome, result["error"], result["parameters"],
-                         f"{text} · {result['parameters']} parameters")  # fmt: skip
-        self.scatter.draw()
+                         f"{text} · {result['parameters']} parameters",
+                         generation=generation, index=index)  # fmt: skip
+        self._progress_stale = True
+        self._schedule()
         if len(self.results) == len(self.tasks):
             self._generation_done()
 
@@ -272,7 +327,7 @@ class EvolvePanel:
         ordered = [self.results[index] for index, _, _ in self.tasks]
         record = search.advance(ordered)
         self.curve.add(record["best"]["error"], record["median_error"])
-        self.curve.draw()
+        self._schedule()
         self.section.dataset.generation = str(search.generation)
         if search.best is not None:
             best = search.best
@@ -291,7 +346,7 @@ class EvolvePanel:
             self._show_done(record)
         else:
             self._next_generation()
-            self._show_progress()
+            self._progress_stale = True
 
     def _show_progress(self) -> None:
         search = self.search
@@ -327,7 +382,8 @@ class EvolvePanel:
         """A fault the pool survived (a worker replaced): shown in the panel."""
         self.notes.append(text)
         if self.state == "running":
-            self._show_progress()
+            self._progress_stale = True
+            self._schedule()
 
     def _fatal(self, text: str) -> None:
         if self.state == "running":
@@ -349,6 +405,9 @@ class EvolvePanel:
         """Rebuild the live network as the best genome, with its trained weights, learning off."""
         if self.best_model is None:
             raise NNError("No best network yet: run Evolve first.")
+        # A worker's model was only parsed on arrival: validate this one in full before it goes
+        # live (a malformed one raises here, and the live network stays as it was).
+        schema.check_export(self.best_model)
         self.app.import_model(self.best_model)
         self.app.apply_settings(self.app.settings.replace(backprop=False))
         best = self.best
@@ -361,7 +420,7 @@ class EvolvePanel:
 
     def _hover(self, event) -> None:
         text = self.scatter.hit(event.offsetX, event.offsetY)
-        self.scatter.draw()
+        self._schedule()
         if text is None:
             self._hide_tip()
         else:
@@ -377,7 +436,7 @@ class EvolvePanel:
         self.keyboard_index = (self.keyboard_index + step) % n
         self.scatter.highlight = self.keyboard_index
         self.scatter.dirty = True
-        self.scatter.draw()
+        self.scatter.draw()  # now: the tip goes where the dot was placed
         x, y, _, _ = next(p for p in self.scatter._placed if p[3] == self.keyboard_index)
         self._show_tip(self.scatter.points[self.keyboard_index][4], x, y)
 
@@ -395,7 +454,7 @@ class EvolvePanel:
         if self.scatter.highlight is not None:
             self.scatter.highlight = None
             self.scatter.dirty = True
-            self.scatter.draw()
+            self._schedule()
 
 
 def setup(app, dataset: Callable[[], tuple]) -> EvolvePanel:

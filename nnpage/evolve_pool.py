@@ -4,11 +4,18 @@ Each worker (``nnpage/evolve_worker.py``) is a PyWorker started from the self-ho
 like the pre-training worker. It gets the search's dataset once, then one ``evaluate`` message
 at a time; the pool hands the next queued individual to whichever worker is free.
 
-Faults: a worker whose script fails, raises, says something malformed, or stays silent longer
-than the evaluation timeout (it hung, or was terminated) is replaced by a fresh one, and its
-individual goes back to the front of the queue once; failing a second time marks the
-individual failed (a result with a ``reason``), and the search goes on. ``cancel()`` terminates
-every worker at once.
+Faults: a worker whose script fails, raises, says something malformed, or goes silent during
+an evaluation (it hung, or was terminated) is replaced by a fresh one, and its individual goes
+back to the front of the queue once; failing a second time marks the individual failed (a
+result with a ``reason``), and the search goes on. ``cancel()`` terminates every worker at once.
+
+Silence, not a time limit per evaluation: a worker posts a heartbeat every half second while
+it trains, so an evaluation may take as long as its network, batch size and device need;
+``SILENCE_S`` without a word means it hung. Time the page itself stood still (a long task, a
+hidden tab's throttled timers) does not count as the workers' silence.
+
+Each result is checked cheaply: its JSON's size and depth (``nn.safejson``) and every field but
+the trained model, which is kept as parsed; the panel validates the one model it puts live.
 
 Usage (evolve_panel.py)::
 
@@ -29,19 +36,21 @@ from collections.abc import Callable
 from pyodide.ffi import create_once_callable, create_proxy, to_js
 from pyscript import PyWorker, document, window
 
-from nn import NNError, schema
+from nn import NNError, SchemaError, defaults, safejson, schema
 from nnpage.pretrain import worker_config
 
-__all__ = ["ATTEMPTS", "Pool", "pool_size"]
+__all__ = ["ATTEMPTS", "SILENCE_S", "Pool", "check_reply", "pool_size"]
 
 WORKER_PATH = "./nnpage/evolve_worker.py"
 MAX_WORKERS = 4
 START_TIMEOUT_S = 90.0  # cold start of one worker: runtime, numpy, nn, warm-up
 ATTEMPTS = 2  # a second crash on the same individual marks it failed
-# An evaluation is silent until its result; it may take this long before it counts as hung.
-# Pyodide trains ~20,000 samples a second per-sample on a small net, so this is generous.
-HANG_BASE_S = 5.0
-HANG_PER_SAMPLE_S = 0.0005
+# A busy worker beats every 0.5 s (evolve_worker.HEARTBEAT_S): this long without a word, it hung.
+SILENCE_S = 5.0
+# How a heartbeat begins (nn.schema.encode writes "type" first): it is heard, never parsed.
+HEARTBEAT_PREFIX = '{"type":"progress",'
+# A tick this late means the page's own thread stood still: the silence clocks start again.
+STALL_S = 1.0
 
 
 def pool_size() -> int:
@@ -57,6 +66,7 @@ class _Slot:
         self.worker = None
         self.state = "none"  # none, starting, ready, busy
         self.since = 0.0  # when the state began
+        self.heard = 0.0  # when the worker last said anything
         self.task: dict | None = None  # the individual it trains
         self.data_id: int | None = None  # the dataset it holds
         self.proxies: list = []
@@ -85,6 +95,7 @@ class Pool:
         self.running = False
         self.replaced = 0  # workers replaced during the current search
         self.failures_in_a_row = 0  # since the last result: many means the workers cannot work
+        self._last_tick = time.monotonic()
         self._hooks = window.Object.new()
         self._hooks.results = 0
         self._publish()
@@ -124,12 +135,17 @@ class Pool:
     def tick(self) -> None:
         """Notice workers that never started, or went silent during an evaluation."""
         now = time.monotonic()
-        hang = HANG_BASE_S + HANG_PER_SAMPLE_S * self.budget
+        stalled = now - self._last_tick > STALL_S
+        self._last_tick = now
         for slot in self.slots:
+            if stalled:  # their messages may wait behind the stall: start the clocks again
+                slot.heard = now
             if slot.state == "starting" and now - slot.since > START_TIMEOUT_S:
                 self._crashed(slot, f"did not start within {START_TIMEOUT_S:.0f} s")
-            elif slot.state == "busy" and now - slot.since > hang:
-                self._crashed(slot, f"gave no result within {hang:.0f} s (hung or terminated)")
+            elif slot.state == "busy" and now - slot.heard > SILENCE_S:
+                self._crashed(
+                    slot, f"went silent for {SILENCE_S:.0f} s while training (hung or terminated)"
+                )
 
     @property
     def ready_count(self) -> int:
@@ -151,6 +167,7 @@ class Pool:
         worker.ready.then(ended, ended)
         slot.worker, slot.proxies = worker, [on_message, on_error]
         slot.state, slot.since, slot.data_id = "starting", time.monotonic(), None
+        slot.heard = slot.since
         self._publish()
 
     def _kill(self, slot: _Slot) -> None:
@@ -171,9 +188,12 @@ class Pool:
 
     def _publish(self) -> None:
         """``window.nnEvolve.workers``: the live workers; ``busy``: those training an individual
-        (tests terminate one to crash it); ``results``: results received in this search."""
+        (tests terminate one to crash it), ``busyIndex`` the individuals they train (positions
+        in the generation); ``results``: results received in this search."""
+        busy = [s for s in self.slots if s.state == "busy"]
         self._hooks.workers = to_js([s.worker for s in self.slots if s.worker is not None])
-        self._hooks.busy = to_js([s.worker for s in self.slots if s.state == "busy"])
+        self._hooks.busy = to_js([s.worker for s in busy])
+        self._hooks.busyIndex = to_js([s.task["index"] for s in busy])
 
     def _guard(self, fn, *args) -> None:
         try:
@@ -201,17 +221,24 @@ class Pool:
         )
         self._send(slot, json.dumps(message, separators=(",", ":")).encode())
         slot.task, slot.state, slot.since = task, "busy", time.monotonic()
+        slot.heard = slot.since
         self._publish()
 
     def _message(self, slot: _Slot, worker, event) -> None:
         if worker is not slot.worker:
             return  # a replaced worker's last words
+        slot.heard = time.monotonic()
+        data = event.data
+        if isinstance(data, str) and len(data) < 200 and data.startswith(HEARTBEAT_PREFIX):
+            return  # a heartbeat says only that the worker is alive: heard, above
         try:
-            message = schema.decode(event.data)
+            message = check_reply(data)
         except NNError as exc:
             self._crashed(slot, f"sent a malformed message ({exc})")
             return
         kind = message["type"]
+        if kind == "progress":
+            return
         if kind == "ready":
             slot.state, slot.since = "ready", time.monotonic()
             self._feed(slot)
@@ -226,7 +253,7 @@ class Pool:
             self.on_result(task["index"], result)
             self._feed(slot)
         elif kind == "error":
-            self._crashed(slot, message["message"])
+            self._crashed(slot, f"reported an error ({message['message']})")
 
     def _error(self, slot: _Slot, worker, event) -> None:
         if hasattr(event, "preventDefault"):
@@ -234,8 +261,9 @@ class Pool:
         if worker is not slot.worker:
             return
         error = getattr(event, "error", None)
-        text = getattr(event, "message", None) or getattr(error, "message", None) or "it failed"
-        self._crashed(slot, str(text).strip().splitlines()[-1])
+        text = getattr(event, "message", None) or getattr(error, "message", None) or "no message"
+        last = (str(text).strip().splitlines() or ["no message"])[-1]
+        self._crashed(slot, f"crashed ({last})")
 
     def _ended(self, slot: _Slot, worker) -> None:
         if worker is slot.worker and slot.state == "starting":
@@ -252,9 +280,11 @@ class Pool:
             return
         if task is not None:
             task["attempts"] += 1
+            task["why"] = [*task.get("why", []), why]
             if task["attempts"] >= ATTEMPTS:
                 self.on_note(f"A worker {why}; that individual failed twice and is skipped.")
-                self.on_result(task["index"], _failed(f"the worker failed twice: {why}"))
+                whys = "; then it ".join(task["why"])
+                self.on_result(task["index"], _failed(f"its worker failed twice: it {whys}"))
             else:
                 self.on_note(f"A worker {why}; it was replaced and its individual re-queued.")
                 self.queue.appendleft(task)
@@ -265,6 +295,25 @@ class Pool:
             self.on_fatal(f"The workers keep failing (the last one {why}), so the search stopped.")
             return
         self._spawn(slot)
+
+
+def check_reply(text: object) -> dict:
+    """A worker's message, validated: in full, except a result's trained model, which is only
+    parsed (size and depth checked) and must be an object exactly when there is an error."""
+    obj = safejson.loads(text, "message", defaults.MESSAGE_MAX_BYTES)
+    if not (isinstance(obj, dict) and obj.get("type") == "result" and "model" in obj):
+        return schema.check_message(obj)
+    model = obj["model"]
+    message = schema.check_message({**obj, "model": None})
+    if not (model is None or isinstance(model, dict)) or (model is None) != (
+        message["error"] is None
+    ):
+        raise SchemaError(
+            f"a result's model must be an object when it has an error, else null; got "
+            f"{type(model).__name__} with error {message['error']}"
+        )
+    message["model"] = model
+    return message
 
 
 def _failed(reason: str) -> dict:

@@ -6,6 +6,9 @@ It speaks the evolve part of the protocol defined (and validated, both ways) by 
   search), then ``evaluate`` {id, data, genome, seed, budget} for each individual.
 - worker -> main: ``ready`` once numpy and nn are loaded and warm, ``result`` with what
   ``nn.evolve.evaluate`` returned (the same function the command line runs), or ``error``.
+  During an evaluation, a heartbeat every ``HEARTBEAT_S``: a ``progress`` message with the
+  evaluation's id (epoch 0 of 1, no error), so the page tells a long evaluation from a hung one
+  whatever the network, the batch size or the device.
 
 An evaluation is short (a fixed budget of samples) and runs to its end; the page cancels a
 search by terminating its workers, which stops them at once.
@@ -20,6 +23,7 @@ Usage (from the page; see ``nnpage/evolve_pool.py``)::
 from __future__ import annotations
 
 import json
+import time
 
 from polyscript import xworker
 from pyodide.ffi import JsProxy
@@ -34,6 +38,7 @@ else:
     START_ERROR = None
 
 _post = xworker.postMessage
+HEARTBEAT_S = 0.5  # the pool counts a worker hung after seconds of silence (evolve_pool.py)
 
 
 def send(message: dict) -> None:
@@ -82,7 +87,20 @@ class Evaluator:
             text = f"dataset {message['data']} was never sent to this worker"
             send(schema.error_message(run_id, text, "invalid"))
             return
-        result = evaluate(message["genome"], message["seed"], self.data, message["budget"])
+        # The heartbeat's text is built once; posting it is all a beat costs.
+        beat = schema.encode(schema.progress_message(run_id, 0, 1, None, None, 0.0))
+        last = [time.monotonic()]
+
+        def heartbeat() -> None:
+            now = time.monotonic()
+            if now - last[0] >= HEARTBEAT_S:
+                last[0] = now
+                _post(beat)
+
+        _post(beat)  # the evaluation began
+        result = evaluate(
+            message["genome"], message["seed"], self.data, message["budget"], heartbeat
+        )
         send(schema.result_message(run_id, result))
 
 

@@ -330,6 +330,64 @@ def test_the_command_line_searches_and_writes_a_model_the_page_imports(tmp_path:
     assert bad.returncode == 2 and "population must be an integer in [2, 1000], got 0" in bad.stderr
 
 
+def test_a_heartbeat_beats_while_training_and_changes_nothing() -> None:
+    """The page's workers post a message from the heartbeat to show they are alive: it must be
+    called throughout the training (at least once per epoch) and leave the result as it was."""
+    x, t = dataset()
+    split = split_dataset(x, t, 0.2, 0)
+    genome = {
+        "layers": [4],
+        "activation": "tanh",
+        "learning_rate": 0.02,
+        "optimizer": "adam",
+        "batch_size": 8,
+        "bias": True,
+        "init": "uniform",
+    }
+    beats: list[int] = []
+    quiet = evaluate(genome, 7, split, 2_000)
+    beating = evaluate(genome, 7, split, 2_000, lambda: beats.append(1))
+    epochs = 2_000 // len(split.train_inputs)  # 96 training samples: 20 epochs
+    assert epochs == 20 and len(beats) >= epochs
+    assert beating["error"] == quiet["error"] and beating["model"] == quiet["model"]
+
+
+def test_a_dead_worker_process_ends_the_command_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A process-pool worker that dies (here: as it starts) breaks the pool; the command says
+    so in one line and exits 2, with no traceback."""
+    from nn import cli
+
+    spawn = multiprocessing.get_context("spawn")
+    monkeypatch.setattr(
+        cli,
+        "process_pool",
+        lambda n: concurrent.futures.ProcessPoolExecutor(
+            n, mp_context=spawn, initializer=os._exit, initargs=(3,)
+        ),
+    )
+    args = ["evolve", "--population", "4", "--generations", "2", "--budget", "100",
+            "--samples", "50", "--workers", "2"]  # fmt: skip
+    code = cli.main(args)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("nn: error: a worker process stopped unexpectedly"), err
+
+
+def test_workers_and_a_scheduler_together_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nn import cli
+
+    code = cli.main(["evolve", "--workers", "2", "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--workers 2 and --scheduler tcp://127.0.0.1:9 do not go together" in err
+
+
 def test_random_search_draws_and_ranks_like_the_search() -> None:
     x, t = dataset()
     a = random_search(x, t, evaluations=5, budget=300, seed=2)
