@@ -298,8 +298,10 @@ class StepView:
         elif self.active and key in ("Enter", "ArrowRight") and not typing:
             if tag == "CANVAS" and (key == "ArrowRight" or target.id == "network-canvas"):
                 return  # the canvases use these keys themselves
-            if tag == "BUTTON" and (key == "Enter" or not target.closest("#step-section")):
-                return  # Enter clicks the button; → walks on from the step buttons only
+            if key == "Enter" and tag in ("BUTTON", "A", "SUMMARY"):
+                return  # Enter presses the button, follows the link, opens the details
+            if tag == "BUTTON" and not target.closest("#step-section"):
+                return  # → walks on from the step buttons only
             event.preventDefault()
             self.advance()
 
