@@ -11,6 +11,8 @@ Hooks (JavaScript, in the page; each returns text so a test can read it):
   spanning the canvas, first row at the top.
 - ``nnApp.setWeight(layer, i, j, value)``, ``nnApp.setBias(layer, j, value)``: as the editor;
   "" or the error message.
+- ``nnApp.neuronAt(layer, neuron)``: JSON ``[x, y]``, the neuron's centre in CSS px from the
+  network view's top left (so a test can point the mouse at a neuron or a connection).
 - ``nnApp.mapRefreshMs()``: JSON list of the last neuron-map refreshes' Python time (ms), for
   the bench.
 
@@ -81,6 +83,9 @@ def setup(app, hooks) -> list:
     def map_refresh_ms() -> str:
         return json.dumps(maps.refresh_ms)
 
+    def neuron_at(layer, neuron) -> str:
+        return json.dumps(app.netview.pos[int(layer)][int(neuron)])
+
     proxies = [
         create_proxy(map_refresh_ms),
         create_proxy(step),
@@ -88,6 +93,7 @@ def setup(app, hooks) -> list:
         create_proxy(neuron_map),
         create_proxy(editor.set_weight),
         create_proxy(editor.set_bias),
+        create_proxy(neuron_at),
     ]
     (
         hooks.mapRefreshMs,
@@ -96,5 +102,6 @@ def setup(app, hooks) -> list:
         hooks.neuronMap,
         hooks.setWeight,
         hooks.setBias,
+        hooks.neuronAt,
     ) = proxies
     return [steps, maps, editor, pace, proxies]

@@ -1,8 +1,9 @@
 """Neuron maps: what every neuron outputs at each point of the canvas, and its colours.
 
 Pure Python (numpy and ``nn``). A grid of cell centres spanning the canvas goes through the
-network in one vectorised forward pass, which gives every layer's outputs at once, so the maps of
-all neurons cost one ``predict``-sized computation. ``mapview.py`` paints them.
+network's own forward pass (``Network._forward``, the one ``feed`` and ``predict`` run) as one
+``(N, 2)`` batch, which gives every layer's outputs at once, so the maps of all neurons cost one
+``predict``-sized computation. ``mapview.py`` paints them.
 
 Usage::
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 
 from nn import Network, from_pixels
-from nn.activations import ACTIVATIONS
 
 __all__ = ["MAP_COLUMNS", "colours", "grid", "grid_size", "layer_outputs"]
 
@@ -45,19 +45,10 @@ def grid(columns: int, rows: int, width: float, height: float, factor: int = 1) 
 
 
 def layer_outputs(net: Network, points: np.ndarray) -> list[np.ndarray]:
-    """Every layer's outputs for many points (input first), as ``Network.predict`` computes the
-    last one: hidden layers use the activation, the output layer its own (linear by default)."""
-    hidden = ACTIVATIONS[net.activation].function
-    output = ACTIVATIONS[net.output_activation].function
-    outs = [points]
-    x = points
-    last = len(net.weights) - 1
-    with np.errstate(all="ignore"):
-        for k, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
-            x = x @ w + b  # (N, n_out)
-            x = hidden(x) if k < last else output(x)
-            outs.append(x)
-    return outs
+    """Every layer's outputs for many points (input first), each ``(N, n_k)`` for ``points`` of
+    shape ``(N, n_in)``: the readable network's forward pass run once on the whole batch, so a
+    map is exactly what ``feed`` and ``predict`` compute (no dropout: every neuron shows)."""
+    return net._forward(points, None)[1]
 
 
 def _palette(alpha: int) -> np.ndarray:

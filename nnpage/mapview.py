@@ -6,7 +6,7 @@ the canvas (``maps.py``) gives every neuron's outputs; they become one RGBA atla
 neuron, stacked vertically) put into an offscreen canvas with a single ``putImageData``. The
 network view then copies each tile into its neuron, and the hovered neuron's tile is scaled up
 onto ``#neuron-map``, a canvas over the stage that blends in (CSS ``mix-blend-mode``) and lets
-the pointer through.
+the pointer through; its ``data-neuron`` says whose map it shows (``"layer,j"``).
 
 Usage::
 
@@ -66,8 +66,7 @@ class MapView:
     def _toggled(self, event) -> None:
         self._invalidate()
         if not self.enabled:
-            self.back.hidden = True
-            self._shown = None
+            self._hide_back()
         self.app.netview.draw(0, force=True)
 
     def _invalidate(self) -> None:
@@ -164,13 +163,17 @@ class MapView:
     def _selected(self, sel) -> None:
         neuron = (sel[1], sel[2]) if sel is not None and sel[0] == "n" else None
         if neuron is None or not self.enabled:
-            self._shown = None
-            self.back.hidden = True
+            self._hide_back()
             return
         if self._key is None:
             self.refresh()
         self._shown = neuron
         self._paint_back(neuron)
+
+    def _hide_back(self) -> None:
+        self._shown = None
+        self.back.hidden = True
+        self.back.removeAttribute("data-neuron")
 
     def _paint_back(self, neuron: tuple[int, int]) -> None:
         """The neuron's map scaled over the stage (smoothly: a blurred heatmap, not blocks)."""
@@ -185,6 +188,7 @@ class MapView:
         ctx.imageSmoothingEnabled = True
         ctx.clearRect(0, 0, width, height)
         ctx.drawImage(self.atlas, 0, tile * rows, columns, rows, 0, 0, width, height)
+        back.dataset.neuron = f"{neuron[0]},{neuron[1]}"
         back.hidden = False
 
     def destroy(self) -> None:

@@ -10,9 +10,12 @@ learner then walks through the stages with ``Enter`` / ``→`` (or **Show all**)
 - Update: every weight and bias before and after, and the rule written out with its numbers for
   the selected connection or neuron.
 
-The numbers are DOM text (tables in ``#step-panel``; the stage summary is a polite live region).
-``#network[data-step-stage]`` says the stage (``off`` outside step mode). **Leave step mode**
-gives live learning back, as it was.
+The numbers are DOM text (tables in ``#step-panel``; the stage summary is a polite live region;
+the selected neuron's ``z``, ``o`` and delta, and its rule, in ``#step-rule``, for any size of
+network). ``#network[data-step-mode]`` is ``on`` in step mode (live learning stopped), ``off``
+otherwise; ``#network[data-step-stage]`` says the stage: ``off`` until the first Step of step
+mode (e.g. right after choosing the worked example) and outside it. **Leave step mode** gives
+live learning back, as it was.
 
 Usage::
 
@@ -42,7 +45,6 @@ from nnpage.stepper import (
 
 __all__ = ["StepView"]
 
-TYPING = ("INPUT", "SELECT", "TEXTAREA", "BUTTON")
 TITLES = {
     "forward": "Forward",
     "error": "Error",
@@ -58,6 +60,16 @@ def _neuron_name(layer: int, j: int, last: int) -> str:
     if layer == last:
         return ("x′", "y′")[j] if j < 2 else f"output {j + 1}"
     return f"h{layer}.{j + 1}"
+
+
+def _fits(sel: tuple, layers) -> bool:
+    """True if the selection ("n", layer, j) or ("w", layer, i, j) exists in ``layers``."""
+    if sel[0] == "n":
+        return 0 <= sel[1] < len(layers) and 0 <= sel[2] < layers[sel[1]]
+    if sel[0] == "w":
+        k, i, j = sel[1:]
+        return 0 <= k < len(layers) - 1 and 0 <= i < layers[k] and 0 <= j < layers[k + 1]
+    return False
 
 
 def _element(tag: str, text: str = "", **attributes: str):
@@ -79,11 +91,13 @@ def _table(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]]):
     thead = _element("thead")
     thead.append(row)
     body = _element("tbody")
+    wrap = head[-1] == "how"  # the formulas wrap (CSS), the numbers stay on one line
     for cells in rows:
         tr = _element("tr")
         tr.append(_element("th", cells[0], scope="row"))
-        for cell in cells[1:]:
+        for cell in cells[1:-1]:
             tr.append(_element("td", cell))
+        tr.append(_element("td", cells[-1], **({"class": "how"} if wrap else {})))
         body.append(tr)
     table.append(thead, body)
     return table
@@ -120,6 +134,7 @@ class StepView:
         self.record: StepRecord | None = None
         self._focus: tuple | None = None  # the last neuron or connection selected
         self.figure.dataset.stepStage = "off"
+        self.figure.dataset.stepMode = "off"
         self.listeners = Listeners()
         on = self.listeners.on
         on(self.el["step"], "click", self._step_clicked)
@@ -174,6 +189,7 @@ class StepView:
     def enter(self) -> None:
         if not self.active:
             self.active = True
+            self.figure.dataset.stepMode = "on"
             self.app.trainer.stepping = True
             for name in ("step-next", "step-all", "step-leave"):
                 self.el[name].disabled = False
@@ -190,6 +206,7 @@ class StepView:
         if not self.active:
             return
         self.active = False
+        self.figure.dataset.stepMode = "off"
         self.app.trainer.stepping = False
         self.app.trainer.refeed()
         for name in ("step-next", "step-all", "step-leave"):
@@ -258,6 +275,8 @@ class StepView:
         self.app.netview.draw(0, force=True)
 
     def _network_changed(self, net) -> None:
+        if self._focus is not None and not _fits(self._focus, net.layers):
+            self._focus = None  # a neuron or connection of the old network's shape
         record = self.record
         if record is not None and [len(o) for o in record.outputs] != list(net.layers):
             self.record = None
@@ -276,9 +295,13 @@ class StepView:
         if key in ("s", "S") and not typing:
             event.preventDefault()
             self.step()
-        elif self.active and key in ("Enter", "ArrowRight") and tag not in TYPING:
+        elif self.active and key in ("Enter", "ArrowRight") and not typing:
             if tag == "CANVAS" and (key == "ArrowRight" or target.id == "network-canvas"):
                 return  # the canvases use these keys themselves
+            if key == "Enter" and tag in ("BUTTON", "A", "SUMMARY"):
+                return  # Enter presses the button, follows the link, opens the details
+            if tag == "BUTTON" and not target.closest("#step-section"):
+                return  # → walks on from the step buttons only
             event.preventDefault()
             self.advance()
 
@@ -398,7 +421,8 @@ class StepView:
         """The selected item's rule for the current stage, with its numbers."""
         r, sel, box = self.record, self._focus, self.el["step-rule"]
         text = ""
-        if r is not None and sel is not None and self.stage in STAGES:
+        shape = [] if r is None else [len(o) for o in r.outputs]
+        if r is not None and sel is not None and self.stage in STAGES and _fits(sel, shape):
             last = len(r.outputs) - 1
             if sel[0] == "w":
                 _, k, i, j = sel
@@ -409,7 +433,12 @@ class StepView:
                     text = f"{label}: {fmt(r.weights_before[k][i][j])} during this stage"
             elif sel[1] > 0:
                 _, li, j = sel
-                label = f"Neuron {_neuron_name(li, j, last)}"
+                # The neuron's numbers so far, as in the tables (the view writes z at the
+                # neurons only for small networks).
+                values = f"z = {fmt(r.sums[li - 1][j], 8)}, o = {fmt(r.outputs[li][j], 8)}"
+                if self.stage in ("backward", "update"):
+                    values += f", δ = {fmt(r.deltas[li - 1][j], 8)}"
+                label = f"Neuron {_neuron_name(li, j, last)} ({values})"
                 rule = {
                     "forward": forward_rule,
                     "error": forward_rule,

@@ -157,6 +157,25 @@ def test_the_output_maps_equal_predict_over_the_grid(activation):
     assert half == pytest.approx(points / 2)
 
 
+def test_the_maps_run_the_networks_own_forward_pass(monkeypatch):
+    """No third forward pass: layer_outputs is one call of the network's forward pass on the
+    whole grid, and returns what that pass returns."""
+    net = Network([2, 3, 2], activation="tanh", seed=1)
+    points = grid(*grid_size(300, 200), 300, 200)
+    calls, forward = [], Network._forward
+
+    def spy(self, x, dropped):
+        calls.append((x.shape, dropped))
+        return forward(self, x, dropped)
+
+    monkeypatch.setattr(Network, "_forward", spy)
+    outs = layer_outputs(net, points)
+    assert calls == [(points.shape, None)]
+    assert np.array_equal(outs[-1], net.predict(points))
+    monkeypatch.setattr(Network, "_forward", lambda self, x, dropped: ([], ["mark"]))
+    assert layer_outputs(net, points) == ["mark"]
+
+
 def test_map_colours_white_at_zero_full_at_the_extremes():
     values = [np.array([[0.0], [2.0], [-1.0], [1.0]])]  # one neuron, four cells
     rgba = colours(values)
