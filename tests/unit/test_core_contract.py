@@ -5,16 +5,22 @@ settings, random state not restored after a stop or a guard trip)."""
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nn import Network, NNError, SchemaError, Trainer, defaults, random_dataset, train
+from nn.activations import ACTIVATIONS
 from nn.cli import main as cli_main
+from nn.engine import Engine
 from nn.errors import DivergenceError
+from nn.optimizers import OPTIMIZERS
+from nn.validation import check_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,8 +211,8 @@ def test_defaults_are_read_not_restated() -> None:
             assert "= 0.005" not in path.read_text(), path
 
 
-def _imports(path: Path) -> set[str]:
-    """The nn modules ``path`` imports, anywhere in it (lazy imports count too)."""
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """The modules of ``modules`` that ``path`` imports, anywhere in it (lazy imports count)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("nn"):
@@ -215,46 +221,87 @@ def _imports(path: Path) -> set[str]:
                 found.update(f"nn.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("nn."))
-    modules = {f"nn.{p.stem}" for p in (ROOT / "nn").glob("*.py")}
     return found & modules - {f"nn.{path.stem}"}
 
 
-def test_no_import_cycle_inside_nn() -> None:
-    graph = {
-        f"nn.{p.stem}": _imports(p)
-        for p in (ROOT / "nn").glob("*.py")
-        if p.stem not in ("__init__", "__main__")
-    }
-    assert "nn.training" not in graph["nn.network"]
+def _import_cycle(folder: Path) -> list[str] | None:
+    """An import cycle among the modules of the package in ``folder`` (named ``nn.*``), or None."""
+    paths = [p for p in folder.glob("*.py") if p.stem not in ("__init__", "__main__")]
+    modules = {f"nn.{p.stem}" for p in paths}
+    graph = {f"nn.{p.stem}": _imports(p, modules) for p in paths}
 
-    def visit(node: str, path: tuple[str, ...]) -> None:
+    def visit(node: str, path: tuple[str, ...]) -> list[str] | None:
         if node in path:
-            raise AssertionError(f"import cycle: {' -> '.join((*path, node))}")
-        for child in graph.get(node, ()):
-            visit(child, (*path, node))
+            return [*path[path.index(node) :], node]
+        for child in sorted(graph.get(node, ())):
+            cycle = visit(child, (*path, node))
+            if cycle:
+                return cycle
+        return None
 
-    for module in graph:
-        visit(module, ())
+    for module in sorted(graph):
+        cycle = visit(module, ())
+        if cycle:
+            return cycle
+    return None
+
+
+def test_no_import_cycle_inside_nn() -> None:
+    folder = ROOT / "nn"
+    network = _imports(folder / "network.py", {f"nn.{p.stem}" for p in folder.glob("*.py")})
+    assert "nn.engine" not in network and "nn.training" not in network
+    cycle = _import_cycle(folder)
+    assert cycle is None, f"import cycle: {' -> '.join(cycle)}"
 
 
 def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
-    """The test above can fail: the same parser sees a lazy import inside a function."""
-    (tmp_path / "network.py").write_text("def f():\n    from nn.training import train\n")
-    assert "nn.training" in _imports(tmp_path / "network.py")
+    """The test above can fail: two modules that import each other, one of them lazily inside a
+    function and through ``from nn import``, are found as a cycle; without that import, none."""
+    (tmp_path / "network.py").write_text("import numpy\n\ndef f():\n    from nn import training\n")
+    (tmp_path / "training.py").write_text("from nn.network import f\n")
+    (tmp_path / "defaults.py").write_text("X = 1\n")
+    assert _import_cycle(tmp_path) == ["nn.network", "nn.training", "nn.network"]
+    (tmp_path / "network.py").write_text("import numpy\n")
+    assert _import_cycle(tmp_path) is None
+
+
+def _algorithm_lines() -> tuple[dict[str, int], int]:
+    """Lines of feed, _forward and backpropagate (docstrings and comments count), and of the
+    whole of nn/network.py."""
+    source = (ROOT / "nn" / "network.py").read_text()
+    body = {
+        f.name: f.end_lineno - f.lineno + 1
+        for f in ast.walk(ast.parse(source))
+        if isinstance(f, ast.FunctionDef) and f.name in ("feed", "_forward", "backpropagate")
+    }
+    return body, len(source.splitlines())
 
 
 def test_feed_and_backpropagate_stay_short() -> None:
-    """The readable algorithm stays readable: feed + backpropagate in about 60 lines, the
-    module well under 300."""
-    source = (ROOT / "nn" / "network.py").read_text()
-    tree = ast.parse(source)
-    body = {
-        f.name: f.end_lineno - f.lineno + 1
-        for f in ast.walk(tree)
-        if isinstance(f, ast.FunctionDef) and f.name in ("feed", "backpropagate")
-    }
+    """The readable algorithm stays readable: feed, its forward pass and backpropagate in at most
+    60 lines together, the module well under 300."""
+    body, total = _algorithm_lines()
+    assert set(body) == {"feed", "_forward", "backpropagate"}, body
     assert sum(body.values()) <= 60, body
-    assert len(source.splitlines()) < 300
+    assert total < 300
+
+
+def test_the_readme_points_at_the_algorithm() -> None:
+    """The README's core section names files and functions that exist, and the line counts it
+    states are the real ones."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("**Where the algorithm is.**") : text.index("**Defaults.**")]
+    section = " ".join(section.split())  # the paragraph is wrapped
+    named = re.findall(r"`(Network|Engine)\.(\w+)`", section)
+    assert ("Network", "feed") in named and ("Network", "backpropagate") in named
+    for owner, name in named:
+        assert callable(getattr({"Network": Network, "Engine": Engine}[owner], name, None)), name
+    for path in re.findall(r"`(nn/\w+\.py)`", section):
+        assert (ROOT / path).is_file(), path
+    assert "`check_sample` (`nn/validation.py`)" in section and callable(check_sample)
+    body, total = _algorithm_lines()
+    assert f"{sum(body.values())} lines for the three functions" in section
+    assert f"a module of {total} lines" in section
 
 
 def test_guard_message_names_the_learning_rate() -> None:
@@ -273,10 +320,26 @@ def test_trainer_reads_the_default_batch_size() -> None:
 # --- the engine at batch 1 is the readable step ---------------------------------------------------
 
 
-@pytest.mark.parametrize("activation", ["linear", "tanh", "sigmoid", "relu", "leaky_relu"])
-@pytest.mark.parametrize("output", ["linear", "tanh", "sigmoid"])
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
-@pytest.mark.parametrize(("bias", "dropout"), [(True, 0.0), (False, 0.0), (True, 0.25)])
+_VARIANTS = [(True, 0.0), (False, 0.0), (True, 0.25), (False, 0.25)]  # (bias, dropout)
+# Every hidden activation x optimizer x (bias, dropout), each with an output activation chosen so
+# that every pair of values (hidden and output activation included) meets in some case.
+_ENGINE_CASES = [
+    (activation, list(ACTIVATIONS)[(i + j + k) % len(ACTIVATIONS)], optimizer, bias, dropout)
+    for i, activation in enumerate(ACTIVATIONS)
+    for j, optimizer in enumerate(OPTIMIZERS)
+    for k, (bias, dropout) in enumerate(_VARIANTS)
+]
+
+
+def test_the_engine_cases_meet_every_pair_of_settings() -> None:
+    values = [list(ACTIVATIONS), list(ACTIVATIONS), list(OPTIMIZERS), _VARIANTS]
+    cases = [(a, o, opt, (bias, dropout)) for a, o, opt, bias, dropout in _ENGINE_CASES]
+    for i, j in itertools.combinations(range(4), 2):
+        seen = {(case[i], case[j]) for case in cases}
+        assert seen == set(itertools.product(values[i], values[j])), (i, j)
+
+
+@pytest.mark.parametrize(("activation", "output", "optimizer", "bias", "dropout"), _ENGINE_CASES)
 def test_engine_batch_1_equals_feed_backpropagate(
     activation: str, output: str, optimizer: str, bias: bool, dropout: float
 ) -> None:
@@ -293,7 +356,7 @@ def test_engine_batch_1_equals_feed_backpropagate(
         "dropout": dropout,
     }
     fast, slow = Network([2, 5, 4, 2], **settings), Network([2, 5, 4, 2], **settings)
-    train(fast, x, t, 3, shuffle=False)
+    train(fast, x, t, 3, batch_size=1, shuffle=False)
     for _ in range(3):
         for xi, ti in zip(x, t, strict=True):
             slow.feed(xi)
