@@ -194,7 +194,82 @@ def test_a_guard_trip_restores_the_dropout_generator_to_the_last_good_step() -> 
 # --- one source of defaults; no import cycle ----------------------------------------------------
 
 
+def _literal(node: ast.AST | None) -> object:
+    """The value of a literal (a number, string, bool or tuple of them); None for anything else."""
+    try:
+        value = ast.literal_eval(node) if node is not None else None
+    except ValueError:
+        return None
+    return value if isinstance(value, int | float | str | tuple) else None
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values of the same kind (True is not 1; 1 and 1.0 are the same number)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    kinds = (type(a) is bool, type(b) is bool, isinstance(a, str), isinstance(b, str))
+    return kinds[0] == kinds[1] and kinds[2] == kinds[3] and a == b
+
+
+def _defaults_by_name() -> dict[str, list[tuple[str, object]]]:
+    """Every literal of nn/defaults.py by lower-case name: its constants, and the keys of its
+    dicts (``batch_size`` is BATCH_SIZE, PRETRAIN_DEFAULTS["batch_size"], ...)."""
+    found: dict[str, list[tuple[str, object]]] = {}
+    for node in ast.parse((ROOT / "nn" / "defaults.py").read_text()).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(_target(node), ast.Name):
+            name = _target(node).id
+            if isinstance(node.value, ast.Dict):
+                for key, value in zip(node.value.keys, node.value.values, strict=True):
+                    if _literal(value) is not None and isinstance(key, ast.Constant):
+                        found.setdefault(key.value, []).append(
+                            (f"{name}[{key.value!r}]", _literal(value))
+                        )
+            elif _literal(node.value) is not None:
+                found.setdefault(name.lower(), []).append((name, _literal(node.value)))
+    return found
+
+
+def _target(node: ast.Assign | ast.AnnAssign) -> ast.AST:
+    return node.targets[0] if isinstance(node, ast.Assign) else node.target
+
+
+def _named_literals(path: Path) -> list[tuple[str, int, object]]:
+    """(name, line, value) of every literal default in ``path``: a function's parameters, a module
+    or class constant (dataclass fields too), and the string keys of a constant dict."""
+    tree = ast.parse(path.read_text())
+    named: list[tuple[str, ast.AST]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            args = node.args
+            positional = (args.posonlyargs + args.args)[
+                len(args.posonlyargs + args.args) - len(args.defaults) :
+            ]
+            named += [(a.arg, d) for a, d in zip(positional, args.defaults, strict=True)]
+            keywords = zip(args.kwonlyargs, args.kw_defaults, strict=True)
+            named += [(a.arg, d) for a, d in keywords if d is not None]
+    bodies = [tree.body] + [c.body for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
+    for node in (n for body in bodies for n in body):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            if isinstance(_target(node), ast.Name):
+                named.append((_target(node).id, node.value))
+            for d in (d for d in ast.walk(node.value) if isinstance(d, ast.Dict)):
+                entries = zip(d.keys, d.values, strict=True)
+                named += [(k.value, v) for k, v in entries if isinstance(k, ast.Constant)]
+    return [
+        (str(name), node.lineno, _literal(node))
+        for name, node in named
+        if _literal(node) is not None
+    ]
+
+
+# A seed names a sequence of random numbers, not a behaviour: each part starts from 0 on its own.
+_NOT_DEFAULTS = {"seed"}
+_ALIASES = {"lr": "learning_rate"}
+
+
 def test_defaults_are_read_not_restated() -> None:
+    """A literal in nn/ or nnpage/ that gives a name of nn/defaults.py the value defaults.py gives
+    it (``batch_size: int = 1``, ``LEAKY_SLOPE = 0.01``, ``"optimizer": "sgd"``) restates it."""
     from nn.schema import MAX_BATCH_SIZE, PARAM_DEFAULTS
 
     assert PARAM_DEFAULTS["learning_rate"] is defaults.LEARNING_RATE
@@ -205,10 +280,64 @@ def test_defaults_are_read_not_restated() -> None:
         defaults.ACTIVATION,
         defaults.OPTIMIZER,
     )
-    # the literals live in nn/defaults.py only
-    for path in (ROOT / "nn").glob("*.py"):
-        if path.name != "defaults.py":
-            assert "= 0.005" not in path.read_text(), path
+    known = _defaults_by_name()
+    restated = [
+        f"{path.relative_to(ROOT)}:{line}: {name} = {value!r} restates defaults.{where}"
+        for folder in ("nn", "nnpage")
+        for path in sorted((ROOT / folder).glob("*.py"))
+        if path.name != "defaults.py"
+        for name, line, value in _named_literals(path)
+        if name.lower() not in _NOT_DEFAULTS
+        for where, default in known.get(_ALIASES.get(name.lower(), name.lower()), [])
+        if _same(value, default)
+    ]
+    assert not restated, "\n".join(restated)
+
+
+def test_defaults_py_derives_what_it_would_restate() -> None:
+    """Inside nn/defaults.py, two constants with the same literal value that measure the same
+    thing (a word in common besides MAX, MIN, LIMIT(S) and the part they belong to) restate each
+    other: one must be written in terms of the other."""
+    context = {"MAX", "MIN", "LIMIT", "LIMITS", "PAGE", "EVOLVE", "JSON", "RECURRENT"}
+    # Two defaults that agree without one following from the other: the article's hidden and
+    # output layers are both linear.
+    independent = {frozenset({"ACTIVATION", "OUTPUT_ACTIVATION"})}
+    values = []  # (name, value) with a tuple's items one by one
+    for node in ast.parse((ROOT / "nn" / "defaults.py").read_text()).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(_target(node), ast.Name):
+            value = _literal(node.value)
+            items = value if isinstance(value, tuple) else (value,)
+            values += [(_target(node).id, item) for item in items if item is not None]
+    restated = [
+        (a, b)
+        for (a, x), (b, y) in itertools.combinations(values, 2)
+        if a != b
+        and _same(x, y)
+        and set(a.split("_")) & set(b.split("_")) - context
+        and frozenset({a, b}) not in independent
+    ]
+    assert not restated, restated
+
+
+def test_the_defaults_scan_finds_a_restated_default(tmp_path: Path) -> None:
+    """The two tests above can fail: each kind of restatement is found, and a value that only
+    shares a name (or only a value) is not."""
+    path = tmp_path / "m.py"
+    path.write_text(
+        "LEAKY_SLOPE = 0.01\n"
+        "BASE = {'optimizer': 'sgd', 'inner': {'bias': True}}\n"
+        "def f(x, batch_size=1, *, lr=0.005, bias=1, dropout=0.5, seed=0): ...\n"
+        "class S:\n    activation: str = 'linear'\n"
+    )
+    known = _defaults_by_name()
+    hits = {
+        name
+        for name, _, value in _named_literals(path)
+        for _, default in known.get(_ALIASES.get(name.lower(), name.lower()), [])
+        if _same(value, default)
+    }
+    assert hits == {"LEAKY_SLOPE", "optimizer", "bias", "batch_size", "lr", "activation", "seed"}
+    assert not _same(1, True) and _same(1, 1.0) and _same((1e-5, 1), (1e-5, 1.0))
 
 
 def _imports(path: Path, modules: set[str]) -> set[str]:
