@@ -41,11 +41,13 @@ BATCHES = (1, 32, 256)
 REPEATS = 5
 MIN_SECONDS = 0.25
 LR = 1e-4  # throughput does not depend on it; a small one keeps every run finite
+SAMPLES = 1000  # size of the random identity dataset (inputs uniform in [-1, 1]^2)
+REPLAY_CALLS = 200  # calls of Trainer.replay timed per case (the median is reported)
 CLOCK = time.process_time if sys.platform != "emscripten" else time.perf_counter
 
 
-def _dataset(n: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    x = np.random.default_rng(0).uniform(-1.0, 1.0, size=(n, 2))
+def _dataset() -> tuple[np.ndarray, np.ndarray]:
+    x = np.random.default_rng(0).uniform(-1.0, 1.0, size=(SAMPLES, 2))
     return x, x.copy()
 
 
@@ -99,7 +101,7 @@ def train_rate(layers: list[int], activation: str, batch: int) -> float:
     return _rate(run)
 
 
-def replay_steps(layers: list[int], activation: str, calls: int = 200) -> float:
+def replay_steps(layers: list[int], activation: str) -> float:
     """Median steps of one ``Trainer.replay(0.004)`` call (the page's per-frame budget)."""
     from nn import Network
     from nnpage.trainer import Trainer
@@ -111,7 +113,7 @@ def replay_steps(layers: list[int], activation: str, calls: int = 200) -> float:
     for px, py in rng.uniform(0.0, 1.0, size=(256, 2)) * (600.0, 400.0):
         trainer.move(float(px), float(py))
     steps = []
-    for _ in range(calls):
+    for _ in range(REPLAY_CALLS):
         trainer._last_move = time.perf_counter()  # keep replay awake (it rests after idling)
         steps.append(trainer.replay(0.004))
     return float(statistics.median(steps))

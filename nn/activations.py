@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nn.defaults import LEAKY_SLOPE  # slope of leaky_relu for negative inputs
+
 __all__ = ["ACTIVATIONS", "LEAKY_SLOPE", "Activation"]
 
 Array = np.ndarray
 ArrayFn = Callable[..., Array]
-
-# Slope of leaky_relu for negative inputs.
-LEAKY_SLOPE = 0.01
 
 # 0-d arrays: numpy broadcasts them faster than Python floats in the hot loop.
 _ZERO = np.array(0.0)

@@ -117,10 +117,10 @@ ANTICIPATE_DEFAULTS: dict[str, Any] = {
 
 # The page's own limits on a network (nnpage.settings: at most 12 layers counting input and output,
 # at most 32 neurons in a layer), so every genome the search finds can run live on the page.
-EVOLVE_MAX_HIDDEN_LAYERS = 10
-EVOLVE_MAX_NEURONS = 32
-# Learning rates the page accepts (nnpage.settings LR_MIN, LR_MAX).
-EVOLVE_LR_LIMITS = (1e-5, 1.0)
+EVOLVE_MAX_HIDDEN_LAYERS = MAX_PAGE_LAYERS - 2
+EVOLVE_MAX_NEURONS = MAX_PAGE_NEURONS
+# Learning rates the page accepts.
+EVOLVE_LR_LIMITS = (PAGE_LR_MIN, PAGE_LR_MAX)
 # A budget is samples seen in training per individual; beyond this one search takes hours.
 EVOLVE_MAX_BUDGET = 1_000_000
 EVOLVE_MAX_POPULATION = 1_000

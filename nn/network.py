@@ -38,7 +38,7 @@ from nn.export import Exportable, parameter_blocks, parameter_count
 from nn.guard import ERROR_LIMIT, divergence, within_limits
 from nn.optimizers import Optimizer
 from nn.schema import INPUT_LIMIT, check_dataset, check_params
-from nn.validation import check_array
+from nn.validation import check_array, check_sample
 
 __all__ = ["Network"]
 
@@ -127,10 +127,8 @@ class Network(Exportable):
     # --- the algorithm, one sample at a time ---------------------------------------------------
 
     def feed(self, inputs: Sequence[float] | Array) -> Array:
-        """Forward pass of one sample; returns the output layer's outputs, shape ``(n_out,)``.
-
-        With dropout on, a fresh set of hidden neurons sits out first (see ``dropped``)."""
-        x = _sample(inputs, "inputs", self.layers[0])  # (n_in,)
+        """Forward pass of one sample (dropout drawn first); returns the outputs, ``(n_out,)``."""
+        x = check_sample(inputs, "inputs", self.layers[0])  # (n_in,)
         if self.dropout > 0.0:
             draws = self.rng.random(sum(self.layers[1:-1]))  # one per hidden neuron, in order
             hidden = np.split(draws < self.dropout, np.cumsum(self.layers[1:-2]))  # per layer
@@ -142,8 +140,7 @@ class Network(Exportable):
         return self.outputs[-1].copy()
 
     def _forward(self, x: Array, dropped: list[Array] | None) -> tuple[list[Array], list[Array]]:
-        """Weighted sums and outputs of every layer for ``x`` of shape ``(n_in,)`` or
-        ``(N, n_in)`` (then every array has a first axis of N)."""
+        """Weighted sums and outputs of every layer for ``x``: ``(n_in,)``, or ``(N, n_in)``."""
         sums, outputs = [], [x]
         last = len(self._w) - 1
         with np.errstate(all="ignore"):  # an overflow shows up as an infinite output instead
@@ -158,33 +155,31 @@ class Network(Exportable):
 
     def backpropagate(self, targets: Sequence[float] | Array) -> float:
         """One step of gradient descent on the sample last fed; returns its ``output_error``.
-
-        Raises ``NNError`` when no ``feed`` came since the last step, and ``DivergenceError``
-        when the error or a new weight would pass the guard's limits (nothing changes then)."""
-        t = _sample(targets, "targets", self.layers[-1])  # (n_out,)
+        Raises ``NNError`` without a new ``feed``, ``DivergenceError`` past the guard's limits."""
+        t = check_sample(targets, "targets", self.layers[-1])  # (n_out,)
         if not self._fed:
             raise NNError("backpropagate() needs a new feed(): each step uses the outputs of one")
-        outputs, f, f_out = self.outputs, self._activation, self._output_activation
+        outputs = self.outputs
         error = 0.5 * float(np.sum((t - outputs[-1]) ** 2))  # the article's output error
         if not error <= ERROR_LIMIT:  # edge 1: the error the step starts from
             raise divergence(self.learning_rate, error)
         with np.errstate(all="ignore"):  # an overflow shows up at the second edge instead
             # Output layer: delta = f'(out) * (t - out).
-            deltas = [f_out.derivative(outputs[-1]) * (t - outputs[-1])]  # (n_out,)
+            deltas = [self._output_activation.derivative(outputs[-1]) * (t - outputs[-1])]
             # Hidden layers, back to front, with the weights from before this step.
             for k in range(len(self._w) - 1, 0, -1):
-                delta = (self._w[k] @ deltas[0]) * f.derivative(outputs[k])  # (n_k,)
+                slope = self._activation.derivative(outputs[k])  # f'(out), (n_k,)
+                delta = (self._w[k] @ deltas[0]) * slope  # (n_k, n_k+1) @ (n_k+1,) -> (n_k,)
                 delta[self.dropped[k]] = 0.0  # a dropped neuron learns nothing this step
                 deltas.insert(0, delta)
-            # Descent direction of every weight, outer(prev_output, delta), and bias, delta,
-            # into the gradient blocks: the flat vector's layout (see nn.export).
             for grad, a, delta in zip(self._grad_blocks, outputs, deltas, strict=False):
-                grad[:-1] = np.outer(a, delta)  # (n_k, n_k+1) weights
-                grad[-1] = delta if self.bias else 0.0  # (n_k+1,) biases
+                grad[:-1] = np.outer(a, delta)  # weights' descent direction, (n_k, n_k+1)
+                grad[-1] = delta if self.bias else 0.0  # biases', (n_k+1,); layout: nn.export
+            # The step is computed aside and applied once edge 2 passes (SGD has no state to save).
             saved, new = self._optimizer.snapshot(), self._flat.copy()
             if self.optimizer == "sgd":
                 new += self.learning_rate * self._grad  # the article's: w += lr * outer(a, delta)
-            else:
+            else:  # momentum, nesterov, adam: see nn.optimizers
                 self._optimizer.step(new, self._grad, self.learning_rate)
         if not within_limits(new):  # edge 2: the weights and biases the step would give
             self._optimizer.restore(saved)  # a rejected step leaves no trace
@@ -214,16 +209,3 @@ class Network(Exportable):
             f"Network({'-'.join(map(str, self.layers))}, activation={self.activation!r}"
             f"{output}, learning_rate={self.learning_rate:g}, optimizer={self.optimizer!r})"
         )
-
-
-def _sample(value: object, name: str, size: int) -> Array:
-    """One validated sample of ``size`` numbers; a float64 array passes in about 1 us."""
-    # sum(x**2) in Python floats cannot overflow with a warning, and NaN or inf fail the test
-    if (
-        type(value) is np.ndarray
-        and value.shape == (size,)
-        and value.dtype == np.float64
-        and sum([v * v for v in value.tolist()]) <= INPUT_LIMIT**2
-    ):
-        return value.copy()  # the caller may reuse its array
-    return check_array(value, name, (size,), limit=INPUT_LIMIT)

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from nn.activations import ACTIVATIONS, Activation
+from nn.defaults import RECURRENT_PRETRAIN
 from nn.errors import NNError, SchemaError
 from nn.guard import ERROR_LIMIT, WEIGHT_LIMIT, divergence, within_limits
 from nn.optimizers import Optimizer
@@ -388,7 +389,7 @@ class RecurrentNetwork:
         inputs: object,
         targets: object,
         epochs: int,
-        batch_size: int = 32,
+        batch_size: int = RECURRENT_PRETRAIN["batch_size"],
         *,
         should_stop: Callable[[], bool] | None = None,
         seed: int | None = None,

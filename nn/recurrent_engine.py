@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from nn.defaults import RECURRENT_PRETRAIN
 from nn.errors import DivergenceError
 from nn.recurrent_schema import check_sequences
 from nn.schema import MAX_BATCH_SIZE, MAX_EPOCHS
@@ -97,7 +98,7 @@ class RecurrentTrainer:
         inputs: object,
         targets: object,
         epochs: int,
-        batch_size: int = 32,
+        batch_size: int = RECURRENT_PRETRAIN["batch_size"],
         *,
         seed: int | None = None,
         target_error: float | None = None,
@@ -207,7 +208,7 @@ def train(
     inputs: object,
     targets: object,
     epochs: int,
-    batch_size: int = 32,
+    batch_size: int = RECURRENT_PRETRAIN["batch_size"],
     *,
     should_stop: Callable[[], bool] | None = None,
     seed: int | None = None,

@@ -234,7 +234,7 @@ def check_weights(value: object, layers: Sequence[int]) -> list[np.ndarray]:
     ]
 
 
-def check_biases(value: object, layers: Sequence[int], bias: bool = True) -> list[np.ndarray]:
+def check_biases(value: object, layers: Sequence[int], bias: bool) -> list[np.ndarray]:
     """One vector of finite numbers per non-input layer; all zeros when ``bias`` is off."""
     if not isinstance(value, list | tuple) or len(value) != len(layers) - 1:
         raise SchemaError(
@@ -398,7 +398,7 @@ def _check_done(obj: Mapping[str, Any]) -> Message:
         "type": "done",
         "id": _run_id(obj["id"]),
         "weights": check_weights(weights, layers),
-        "biases": check_biases(obj["biases"], layers),
+        "biases": check_biases(obj["biases"], layers, bias=True),  # zeros are biases too
         "summary": check_summary(obj["summary"]),
     }
 
@@ -490,7 +490,7 @@ def train_message(
     targets: object,
     epochs: int,
     *,
-    batch_size: int = 1,
+    batch_size: int = defaults.BATCH_SIZE,
     shuffle: bool = True,
     seed: int | None = None,
     target_error: float | None = None,
@@ -573,7 +573,7 @@ def train_recurrent_message(
     targets: object,
     epochs: int,
     *,
-    batch_size: int = 32,
+    batch_size: int = defaults.RECURRENT_PRETRAIN["batch_size"],
     seed: int | None = None,
     target_error: float | None = None,
     progress_interval: float = 0.1,

@@ -25,17 +25,19 @@ __all__ = ["PRESETS", "WORKED_EXAMPLE", "Preset"]
 
 SHALLOW = defaults.LAYERS
 DEEP = (2, 6, 6, 6, 6, 6, 6, 6, 2)
-# What every preset sets unless it says otherwise: the article's linear 2-6-6-6-2 with plain SGD.
-BASE: Mapping[str, object] = {
-    "layers": SHALLOW,
-    "activation": "linear",
-    "learning_rate": defaults.PAGE_LEARNING_RATE,
-    "bias": True,
-    "optimizer": "sgd",
-    "normalization": 1,
-    "dropout": False,
-    "output_activation": "linear",
-}
+# Every setting that shapes learning; a preset sets each one, to the page's default unless it says
+# otherwise (nn.defaults: the article's linear 2-6-6-6-2, plain SGD, bias on, no dropout).
+_SHAPES_LEARNING = (
+    "layers",
+    "activation",
+    "learning_rate",
+    "bias",
+    "optimizer",
+    "normalization",
+    "dropout",
+    "output_activation",
+)
+BASE: Mapping[str, object] = {key: getattr(Settings(), key) for key in _SHAPES_LEARNING}
 
 
 @dataclass(frozen=True)

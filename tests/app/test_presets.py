@@ -1,5 +1,9 @@
 """The classroom presets (nnpage/presets.py): each is a complete, valid experiment with one
-sentence to read, and the live-training behaviour those sentences promise holds for the core."""
+sentence to read, and the live-training behaviour those sentences promise holds for the core.
+
+The live demo runs one ``feed`` + ``backpropagate`` per pointer move; these tests run the moves
+through ``nn.train(batch_size=1, shuffle=False)``, the same steps to 1e-12 (tests/unit/
+test_core_contract.py) at a fifth of the CPU time."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import statistics
 import numpy as np
 import pytest
 
-from nn import DivergenceError, Network
+from nn import DivergenceError, Network, train
 from nnpage.presets import PRESETS
 from nnpage.settings import Settings
 
@@ -23,15 +27,19 @@ def lissajous(k: int) -> np.ndarray:
     return np.array([0.84 * math.cos(a), 0.84 * math.sin(1.37 * a)])
 
 
+def live(net: Network, factor: int = 1) -> None:
+    """MOVES moves along the path, each one backpropagation of the position (normalised by
+    ``factor``) as its own target."""
+    path = np.array([lissajous(k) for k in range(MOVES)]) / factor
+    train(net, path, path, 1, batch_size=1, shuffle=False)
+
+
 def live_distance(name: str, seed: int) -> float:
     """Mean distance (in half-canvas units) between pointer and circle after MOVES moves."""
     s = PRESETS[name].apply(Settings(seed=seed))
     net = Network(**s.network_params())
     factor = s.normalization
-    for k in range(MOVES):
-        x = lissajous(k) / factor
-        net.feed(x)
-        net.backpropagate(x)
+    live(net, factor)
     points = np.random.default_rng(1).uniform(-0.84, 0.84, (200, 2))
     guess = net.predict(points / factor) * factor
     return float(np.mean(np.linalg.norm(guess - points, axis=1)))
@@ -78,6 +86,9 @@ def test_the_presets_cover_the_articles_experiments():
     assert (p["x2"].normalization, p["linear"].normalization) == (2, 1)
     assert p["deep"].layers == (2, 6, 6, 6, 6, 6, 6, 6, 2)
     assert p["deep"].learning_rate <= 1e-4
+    # the article's update, with biases and without dropout, in every one of them
+    assert all((s.optimizer, s.bias, s.dropout) == ("sgd", True, False) for s in p.values())
+    assert all(s.output_activation == "linear" for n, s in p.items() if n != "worked-example")
 
 
 def test_live_training_behaves_as_the_sentences_say():
@@ -117,7 +128,4 @@ def test_the_deep_preset_is_stable_where_the_default_rate_diverges():
             for k in range(50):
                 fast.feed(lissajous(k))
                 fast.backpropagate(lissajous(k))
-        net = Network(**deep.apply(Settings(seed=seed)).network_params())
-        for k in range(MOVES):
-            net.feed(lissajous(k))
-            net.backpropagate(lissajous(k))
+        live(Network(**deep.apply(Settings(seed=seed)).network_params()))  # raises if it diverges

@@ -1,8 +1,9 @@
 """The benchmark harness (``python -m bench``) stays runnable, and its baseline stays honest.
 
 Performance is reported by ``make bench``, never asserted here: these tests only check that a tiny
-CPython run of the harness produces every expected figure as a positive finite number, and that
-the straightforward baseline every speed-up is measured against computes the same numbers as nn.
+CPython run of the harness produces every expected figure as a positive finite number (in a few
+seconds: the evolve and browser parts are left to their own runs), and that the straightforward
+baseline every speed-up is measured against computes the same numbers as nn.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from bench import cpython
-from bench.__main__ import main
+from bench import core_figures, cpython
+from bench.__main__ import main, parse_args, run
 from bench.baseline import BaselineNetwork
 from nn import Network, random_dataset, train
 
@@ -27,18 +28,18 @@ def _positive(value: object, where: str) -> None:
 def _figure(entry: dict, where: str) -> None:
     _positive(entry["median"], f"{where} median")
     assert len(entry["runs"]) == cpython.QUICK.repeats, where
-    for i, run in enumerate(entry["runs"]):
-        _positive(run, f"{where} run {i}")
+    for i, rate in enumerate(entry["runs"]):
+        _positive(rate, f"{where} run {i}")
 
 
 def test_quick_cpython_run_writes_every_figure(tmp_path, capsys):
-    """`python -m bench --quick --no-browser` writes results.json with throughput and time to
+    """`python -m bench --quick --only cpython` writes results.json with throughput and time to
     accuracy for every case, each a positive finite number, and prints the table with targets."""
     out = tmp_path / "results.json"
-    assert main(["--quick", "--no-browser", "--out", str(out)]) == 0
+    assert main(["--quick", "--only", "cpython", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
-    assert results["meta"]["parts"] == ["cpython", "evolve"] and results["meta"]["quick"] is True
-    assert "browser" not in results
+    assert results["meta"]["parts"] == ["cpython"] and results["meta"]["quick"] is True
+    assert "browser" not in results and "evolve" not in results
 
     throughput = results["cpython"]["throughput"]
     expected = {f"{arch}/{act}" for arch in cpython.ARCHITECTURES for act in ("linear", "tanh")}
@@ -74,6 +75,46 @@ def test_quick_cpython_run_writes_every_figure(tmp_path, capsys):
     assert "2-6-6-6-2/linear per-sample steps/s" in printed
     assert ">= 80 k" in printed and ">= 1.5 M" in printed
     assert f"wrote {out}" in printed
+
+
+def test_no_browser_runs_the_cpython_parts_and_passes_quick_on(tmp_path, monkeypatch):
+    """`--quick --no-browser` runs the CPython parts (cpython, its recurrent figures, evolve) and
+    no browser part, each at its quick sizes. The parts are stubbed: their own tests run them."""
+    from bench import evolve, recurrent
+
+    calls = []
+
+    def stub(name, value):
+        return lambda *args, **kwargs: calls.append((name, args, kwargs)) or value
+
+    monkeypatch.setattr(cpython, "run", stub("cpython", {"throughput": {}}))
+    monkeypatch.setattr(recurrent, "run", stub("recurrent", {}))
+    monkeypatch.setattr(evolve, "run", stub("evolve", {}))
+    results = run(parse_args(["--quick", "--no-browser", "--out", str(tmp_path / "r.json")]))
+    assert results["meta"]["parts"] == ["cpython", "evolve"]
+    assert calls == [
+        ("cpython", (cpython.QUICK,), {}),
+        ("recurrent", (recurrent.QUICK,), {}),
+        ("evolve", (), {"quick": True}),
+    ]
+
+
+def test_core_figures_gives_every_figure(monkeypatch):
+    """bench/core_figures.py (readable steps/s, train samples/s per batch size, replay steps per
+    4 ms call) gives each figure for each case as a positive finite number; a tiny run."""
+    monkeypatch.setattr(core_figures, "REPEATS", 1)
+    monkeypatch.setattr(core_figures, "MIN_SECONDS", 0.001)
+    monkeypatch.setattr(core_figures, "REPLAY_CALLS", 3)
+    monkeypatch.setattr(core_figures, "SAMPLES", max(core_figures.BATCHES))
+    figures = core_figures.core()
+    assert set(figures) == {f"{name}/{act}" for name, _, act in core_figures.CASES}
+    keys = {"readable_steps_per_s", "replay_steps_per_4ms"} | {
+        f"train_batch{batch}_samples_per_s" for batch in core_figures.BATCHES
+    }
+    for name, case in figures.items():
+        assert set(case) == keys, name
+        for key, value in case.items():
+            _positive(value, f"{name} {key}")
 
 
 @pytest.mark.parametrize("activation", ["linear", "tanh"])

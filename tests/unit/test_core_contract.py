@@ -5,16 +5,22 @@ settings, random state not restored after a stop or a guard trip)."""
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nn import Network, NNError, SchemaError, Trainer, defaults, random_dataset, train
+from nn.activations import ACTIVATIONS
 from nn.cli import main as cli_main
+from nn.engine import Engine
 from nn.errors import DivergenceError
+from nn.optimizers import OPTIMIZERS
+from nn.validation import check_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,7 +194,82 @@ def test_a_guard_trip_restores_the_dropout_generator_to_the_last_good_step() -> 
 # --- one source of defaults; no import cycle ----------------------------------------------------
 
 
+def _literal(node: ast.AST | None) -> object:
+    """The value of a literal (a number, string, bool or tuple of them); None for anything else."""
+    try:
+        value = ast.literal_eval(node) if node is not None else None
+    except ValueError:
+        return None
+    return value if isinstance(value, int | float | str | tuple) else None
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values of the same kind (True is not 1; 1 and 1.0 are the same number)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    kinds = (type(a) is bool, type(b) is bool, isinstance(a, str), isinstance(b, str))
+    return kinds[0] == kinds[1] and kinds[2] == kinds[3] and a == b
+
+
+def _defaults_by_name() -> dict[str, list[tuple[str, object]]]:
+    """Every literal of nn/defaults.py by lower-case name: its constants, and the keys of its
+    dicts (``batch_size`` is BATCH_SIZE, PRETRAIN_DEFAULTS["batch_size"], ...)."""
+    found: dict[str, list[tuple[str, object]]] = {}
+    for node in ast.parse((ROOT / "nn" / "defaults.py").read_text()).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(_target(node), ast.Name):
+            name = _target(node).id
+            if isinstance(node.value, ast.Dict):
+                for key, value in zip(node.value.keys, node.value.values, strict=True):
+                    if _literal(value) is not None and isinstance(key, ast.Constant):
+                        found.setdefault(key.value, []).append(
+                            (f"{name}[{key.value!r}]", _literal(value))
+                        )
+            elif _literal(node.value) is not None:
+                found.setdefault(name.lower(), []).append((name, _literal(node.value)))
+    return found
+
+
+def _target(node: ast.Assign | ast.AnnAssign) -> ast.AST:
+    return node.targets[0] if isinstance(node, ast.Assign) else node.target
+
+
+def _named_literals(path: Path) -> list[tuple[str, int, object]]:
+    """(name, line, value) of every literal default in ``path``: a function's parameters, a module
+    or class constant (dataclass fields too), and the string keys of a constant dict."""
+    tree = ast.parse(path.read_text())
+    named: list[tuple[str, ast.AST]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            args = node.args
+            positional = (args.posonlyargs + args.args)[
+                len(args.posonlyargs + args.args) - len(args.defaults) :
+            ]
+            named += [(a.arg, d) for a, d in zip(positional, args.defaults, strict=True)]
+            keywords = zip(args.kwonlyargs, args.kw_defaults, strict=True)
+            named += [(a.arg, d) for a, d in keywords if d is not None]
+    bodies = [tree.body] + [c.body for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
+    for node in (n for body in bodies for n in body):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            if isinstance(_target(node), ast.Name):
+                named.append((_target(node).id, node.value))
+            for d in (d for d in ast.walk(node.value) if isinstance(d, ast.Dict)):
+                entries = zip(d.keys, d.values, strict=True)
+                named += [(k.value, v) for k, v in entries if isinstance(k, ast.Constant)]
+    return [
+        (str(name), node.lineno, _literal(node))
+        for name, node in named
+        if _literal(node) is not None
+    ]
+
+
+# A seed names a sequence of random numbers, not a behaviour: each part starts from 0 on its own.
+_NOT_DEFAULTS = {"seed"}
+_ALIASES = {"lr": "learning_rate"}
+
+
 def test_defaults_are_read_not_restated() -> None:
+    """A literal in nn/ or nnpage/ that gives a name of nn/defaults.py the value defaults.py gives
+    it (``batch_size: int = 1``, ``LEAKY_SLOPE = 0.01``, ``"optimizer": "sgd"``) restates it."""
     from nn.schema import MAX_BATCH_SIZE, PARAM_DEFAULTS
 
     assert PARAM_DEFAULTS["learning_rate"] is defaults.LEARNING_RATE
@@ -199,14 +280,68 @@ def test_defaults_are_read_not_restated() -> None:
         defaults.ACTIVATION,
         defaults.OPTIMIZER,
     )
-    # the literals live in nn/defaults.py only
-    for path in (ROOT / "nn").glob("*.py"):
-        if path.name != "defaults.py":
-            assert "= 0.005" not in path.read_text(), path
+    known = _defaults_by_name()
+    restated = [
+        f"{path.relative_to(ROOT)}:{line}: {name} = {value!r} restates defaults.{where}"
+        for folder in ("nn", "nnpage")
+        for path in sorted((ROOT / folder).glob("*.py"))
+        if path.name != "defaults.py"
+        for name, line, value in _named_literals(path)
+        if name.lower() not in _NOT_DEFAULTS
+        for where, default in known.get(_ALIASES.get(name.lower(), name.lower()), [])
+        if _same(value, default)
+    ]
+    assert not restated, "\n".join(restated)
 
 
-def _imports(path: Path) -> set[str]:
-    """The nn modules ``path`` imports, anywhere in it (lazy imports count too)."""
+def test_defaults_py_derives_what_it_would_restate() -> None:
+    """Inside nn/defaults.py, two constants with the same literal value that measure the same
+    thing (a word in common besides MAX, MIN, LIMIT(S) and the part they belong to) restate each
+    other: one must be written in terms of the other."""
+    context = {"MAX", "MIN", "LIMIT", "LIMITS", "PAGE", "EVOLVE", "JSON", "RECURRENT"}
+    # Two defaults that agree without one following from the other: the article's hidden and
+    # output layers are both linear.
+    independent = {frozenset({"ACTIVATION", "OUTPUT_ACTIVATION"})}
+    values = []  # (name, value) with a tuple's items one by one
+    for node in ast.parse((ROOT / "nn" / "defaults.py").read_text()).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(_target(node), ast.Name):
+            value = _literal(node.value)
+            items = value if isinstance(value, tuple) else (value,)
+            values += [(_target(node).id, item) for item in items if item is not None]
+    restated = [
+        (a, b)
+        for (a, x), (b, y) in itertools.combinations(values, 2)
+        if a != b
+        and _same(x, y)
+        and set(a.split("_")) & set(b.split("_")) - context
+        and frozenset({a, b}) not in independent
+    ]
+    assert not restated, restated
+
+
+def test_the_defaults_scan_finds_a_restated_default(tmp_path: Path) -> None:
+    """The two tests above can fail: each kind of restatement is found, and a value that only
+    shares a name (or only a value) is not."""
+    path = tmp_path / "m.py"
+    path.write_text(
+        "LEAKY_SLOPE = 0.01\n"
+        "BASE = {'optimizer': 'sgd', 'inner': {'bias': True}}\n"
+        "def f(x, batch_size=1, *, lr=0.005, bias=1, dropout=0.5, seed=0): ...\n"
+        "class S:\n    activation: str = 'linear'\n"
+    )
+    known = _defaults_by_name()
+    hits = {
+        name
+        for name, _, value in _named_literals(path)
+        for _, default in known.get(_ALIASES.get(name.lower(), name.lower()), [])
+        if _same(value, default)
+    }
+    assert hits == {"LEAKY_SLOPE", "optimizer", "bias", "batch_size", "lr", "activation", "seed"}
+    assert not _same(1, True) and _same(1, 1.0) and _same((1e-5, 1), (1e-5, 1.0))
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """The modules of ``modules`` that ``path`` imports, anywhere in it (lazy imports count)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("nn"):
@@ -215,46 +350,87 @@ def _imports(path: Path) -> set[str]:
                 found.update(f"nn.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("nn."))
-    modules = {f"nn.{p.stem}" for p in (ROOT / "nn").glob("*.py")}
     return found & modules - {f"nn.{path.stem}"}
 
 
-def test_no_import_cycle_inside_nn() -> None:
-    graph = {
-        f"nn.{p.stem}": _imports(p)
-        for p in (ROOT / "nn").glob("*.py")
-        if p.stem not in ("__init__", "__main__")
-    }
-    assert "nn.training" not in graph["nn.network"]
+def _import_cycle(folder: Path) -> list[str] | None:
+    """An import cycle among the modules of the package in ``folder`` (named ``nn.*``), or None."""
+    paths = [p for p in folder.glob("*.py") if p.stem not in ("__init__", "__main__")]
+    modules = {f"nn.{p.stem}" for p in paths}
+    graph = {f"nn.{p.stem}": _imports(p, modules) for p in paths}
 
-    def visit(node: str, path: tuple[str, ...]) -> None:
+    def visit(node: str, path: tuple[str, ...]) -> list[str] | None:
         if node in path:
-            raise AssertionError(f"import cycle: {' -> '.join((*path, node))}")
-        for child in graph.get(node, ()):
-            visit(child, (*path, node))
+            return [*path[path.index(node) :], node]
+        for child in sorted(graph.get(node, ())):
+            cycle = visit(child, (*path, node))
+            if cycle:
+                return cycle
+        return None
 
-    for module in graph:
-        visit(module, ())
+    for module in sorted(graph):
+        cycle = visit(module, ())
+        if cycle:
+            return cycle
+    return None
+
+
+def test_no_import_cycle_inside_nn() -> None:
+    folder = ROOT / "nn"
+    network = _imports(folder / "network.py", {f"nn.{p.stem}" for p in folder.glob("*.py")})
+    assert "nn.engine" not in network and "nn.training" not in network
+    cycle = _import_cycle(folder)
+    assert cycle is None, f"import cycle: {' -> '.join(cycle)}"
 
 
 def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
-    """The test above can fail: the same parser sees a lazy import inside a function."""
-    (tmp_path / "network.py").write_text("def f():\n    from nn.training import train\n")
-    assert "nn.training" in _imports(tmp_path / "network.py")
+    """The test above can fail: two modules that import each other, one of them lazily inside a
+    function and through ``from nn import``, are found as a cycle; without that import, none."""
+    (tmp_path / "network.py").write_text("import numpy\n\ndef f():\n    from nn import training\n")
+    (tmp_path / "training.py").write_text("from nn.network import f\n")
+    (tmp_path / "defaults.py").write_text("X = 1\n")
+    assert _import_cycle(tmp_path) == ["nn.network", "nn.training", "nn.network"]
+    (tmp_path / "network.py").write_text("import numpy\n")
+    assert _import_cycle(tmp_path) is None
+
+
+def _algorithm_lines() -> tuple[dict[str, int], int]:
+    """Lines of feed, _forward and backpropagate (docstrings and comments count), and of the
+    whole of nn/network.py."""
+    source = (ROOT / "nn" / "network.py").read_text()
+    body = {
+        f.name: f.end_lineno - f.lineno + 1
+        for f in ast.walk(ast.parse(source))
+        if isinstance(f, ast.FunctionDef) and f.name in ("feed", "_forward", "backpropagate")
+    }
+    return body, len(source.splitlines())
 
 
 def test_feed_and_backpropagate_stay_short() -> None:
-    """The readable algorithm stays readable: feed + backpropagate in about 60 lines, the
-    module well under 300."""
-    source = (ROOT / "nn" / "network.py").read_text()
-    tree = ast.parse(source)
-    body = {
-        f.name: f.end_lineno - f.lineno + 1
-        for f in ast.walk(tree)
-        if isinstance(f, ast.FunctionDef) and f.name in ("feed", "backpropagate")
-    }
+    """The readable algorithm stays readable: feed, its forward pass and backpropagate in at most
+    60 lines together, the module well under 300."""
+    body, total = _algorithm_lines()
+    assert set(body) == {"feed", "_forward", "backpropagate"}, body
     assert sum(body.values()) <= 60, body
-    assert len(source.splitlines()) < 300
+    assert total < 300
+
+
+def test_the_readme_points_at_the_algorithm() -> None:
+    """The README's core section names files and functions that exist, and the line counts it
+    states are the real ones."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("**Where the algorithm is.**") : text.index("**Defaults.**")]
+    section = " ".join(section.split())  # the paragraph is wrapped
+    named = re.findall(r"`(Network|Engine)\.(\w+)`", section)
+    assert ("Network", "feed") in named and ("Network", "backpropagate") in named
+    for owner, name in named:
+        assert callable(getattr({"Network": Network, "Engine": Engine}[owner], name, None)), name
+    for path in re.findall(r"`(nn/\w+\.py)`", section):
+        assert (ROOT / path).is_file(), path
+    assert "`check_sample` (`nn/validation.py`)" in section and callable(check_sample)
+    body, total = _algorithm_lines()
+    assert f"{sum(body.values())} lines for the three functions" in section
+    assert f"a module of {total} lines" in section
 
 
 def test_guard_message_names_the_learning_rate() -> None:
@@ -273,10 +449,26 @@ def test_trainer_reads_the_default_batch_size() -> None:
 # --- the engine at batch 1 is the readable step ---------------------------------------------------
 
 
-@pytest.mark.parametrize("activation", ["linear", "tanh", "sigmoid", "relu", "leaky_relu"])
-@pytest.mark.parametrize("output", ["linear", "tanh", "sigmoid"])
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
-@pytest.mark.parametrize(("bias", "dropout"), [(True, 0.0), (False, 0.0), (True, 0.25)])
+_VARIANTS = [(True, 0.0), (False, 0.0), (True, 0.25), (False, 0.25)]  # (bias, dropout)
+# Every hidden activation x optimizer x (bias, dropout), each with an output activation chosen so
+# that every pair of values (hidden and output activation included) meets in some case.
+_ENGINE_CASES = [
+    (activation, list(ACTIVATIONS)[(i + j + k) % len(ACTIVATIONS)], optimizer, bias, dropout)
+    for i, activation in enumerate(ACTIVATIONS)
+    for j, optimizer in enumerate(OPTIMIZERS)
+    for k, (bias, dropout) in enumerate(_VARIANTS)
+]
+
+
+def test_the_engine_cases_meet_every_pair_of_settings() -> None:
+    values = [list(ACTIVATIONS), list(ACTIVATIONS), list(OPTIMIZERS), _VARIANTS]
+    cases = [(a, o, opt, (bias, dropout)) for a, o, opt, bias, dropout in _ENGINE_CASES]
+    for i, j in itertools.combinations(range(4), 2):
+        seen = {(case[i], case[j]) for case in cases}
+        assert seen == set(itertools.product(values[i], values[j])), (i, j)
+
+
+@pytest.mark.parametrize(("activation", "output", "optimizer", "bias", "dropout"), _ENGINE_CASES)
 def test_engine_batch_1_equals_feed_backpropagate(
     activation: str, output: str, optimizer: str, bias: bool, dropout: float
 ) -> None:
@@ -293,7 +485,7 @@ def test_engine_batch_1_equals_feed_backpropagate(
         "dropout": dropout,
     }
     fast, slow = Network([2, 5, 4, 2], **settings), Network([2, 5, 4, 2], **settings)
-    train(fast, x, t, 3, shuffle=False)
+    train(fast, x, t, 3, batch_size=1, shuffle=False)
     for _ in range(3):
         for xi, ti in zip(x, t, strict=True):
             slow.feed(xi)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -16,7 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nn import Network, NNError, SchemaError, parse_layers, train
+from nn.defaults import INPUT_LIMIT
 from nn.schema import MAX_LAYERS, MAX_WEIGHTS
+from nn.validation import check_sample
 
 from .helpers import PROPERTY, assert_same_state, json_junk, mutate, state_of
 
@@ -142,6 +145,29 @@ def test_rejected_calls_name_the_value_and_change_nothing(call, fragment: str) -
         call(net)
     assert fragment in str(caught.value), str(caught.value)
     assert_same_state(before, state_of(net))
+
+
+def test_check_sample_returns_a_new_float64_sample_or_names_the_bad_value() -> None:
+    given_array = np.array([0.5, -0.25])
+    out = check_sample(given_array, "inputs", 2)
+    assert out.tolist() == [0.5, -0.25] and out is not given_array  # a copy the caller may reuse
+    assert check_sample([1, 2], "inputs", 2).tolist() == [1.0, 2.0]
+    assert check_sample(np.array([1, 2], dtype=np.int32), "inputs", 2).dtype == np.float64
+    # Both at the limit: their sum of squares passes INPUT_LIMIT**2, each value is still allowed.
+    at_limit = np.array([INPUT_LIMIT, -INPUT_LIMIT])
+    assert check_sample(at_limit, "inputs", 2).tolist() == at_limit.tolist()
+    rule = f"a finite number of size <= {INPUT_LIMIT:g}"
+    for bad, message in [
+        (np.array([math.nan, 0.0]), f"inputs[0] must be {rule}, got nan"),
+        (np.array([0.0, math.inf]), f"inputs[1] must be {rule}, got inf"),
+        (np.array([0.0, 2 * INPUT_LIMIT]), f"inputs[1] must be {rule}, got 2000000.0"),
+        (np.zeros(3), "inputs must have shape (2,), got (3,)"),
+        ([0.1], "inputs must have 2 entries, got 1"),
+        ("ab", "inputs must be a list, got 'ab'"),
+        (np.array(["a", "b"]), "inputs must hold numbers"),
+    ]:
+        with pytest.raises(SchemaError, match=re.escape(message)):
+            check_sample(bad, "inputs", 2)
 
 
 def test_backpropagate_needs_a_feed_first() -> None:
