@@ -95,7 +95,7 @@ def test_no_browser_runs_the_cpython_parts_and_passes_quick_on(tmp_path, monkeyp
     assert calls == [
         ("cpython", (cpython.QUICK,), {}),
         ("recurrent", (recurrent.QUICK,), {}),
-        ("evolve", (), {"quick": True}),
+        ("evolve", (), {"quick": True, "page": False}),
     ]
 
 
