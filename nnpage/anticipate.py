@@ -36,6 +36,7 @@ import numpy as np
 
 from nn import DivergenceError, RecurrentNetwork
 from nn.defaults import ANTICIPATE_DEFAULTS
+from nn.recurrent_engine import OnlineBPTT
 from nn.trajectories import SCALE, features, roll
 from nn.validation import check_real
 
@@ -54,6 +55,7 @@ class Anticipator:
 
     def __init__(self, net: RecurrentNetwork, horizon_ms: float | None = None):
         self.net = net
+        self.online = OnlineBPTT(net)  # the network's feed and backpropagate, in fewer calls
         self.horizon_ms = ANTICIPATE_DEFAULTS["horizon_ms"]
         self.set_horizon(self.horizon_ms if horizon_ms is None else horizon_ms)
         self.learning = True  # backpropagate each sample (the app's learning switches)
@@ -84,10 +86,11 @@ class Anticipator:
         self._fed = False
         self._gap = False  # samples were skipped (a stalled page): the next one starts afresh
         self._moving: tuple | None = None  # (network state, position, previous), last moving
-        self.net.reset_state()
+        self.online.reset_state()
 
     def set_network(self, net: RecurrentNetwork) -> None:
         self.net = net
+        self.online = OnlineBPTT(net)
         self.diverged = False
         self.reset()
 
@@ -154,7 +157,7 @@ class Anticipator:
             if rolling and not self.rolling and not self.let_go and self._moving is not None:
                 # Let go from the last moment the pointer moved, not from its standing still.
                 state, self.position, self._previous = self._moving
-                self.net.restore_state(state)
+                self.online.restore_state(state)
             if rolling:
                 self._roll()
             else:
@@ -177,19 +180,19 @@ class Anticipator:
         else:
             self._previous = self.position
         self.position = position
-        net = self.net
+        online = self.online
         x = features(position, self._previous)
         try:
             if self._fed and not resumed and self.learning and not self.diverged:
-                error = net.backpropagate(x[2:])  # what happened: this displacement
+                error = online.backpropagate(x[2:])  # what happened: this displacement
                 self.iterations += 1
                 self.error = error
                 self._err_sum += error
                 self._err_count += 1
-            y = net.feed(x)
+            y = online.feed(x)
             self._fed = True
             if np.abs(position - self._previous).sum() > MOVED:
-                self._moving = (net.snapshot_state(), position, self._previous)
+                self._moving = (online.snapshot_state(), position, self._previous)
             self.prediction = self._look_ahead(position, y)
         except DivergenceError as exc:
             self._diverge(exc)
@@ -198,18 +201,18 @@ class Anticipator:
 
     def _look_ahead(self, position: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Roll the prediction ``steps`` samples ahead from a copy of the state."""
-        return roll(self.net, self.net.state, position, self._previous, y, self.steps)
+        return roll(self.net, self.online.state, position, self._previous, y, self.steps)
 
     def _roll(self) -> None:
         """Let go: the network's own prediction becomes the next sample."""
         if self.position is None:
             return
-        net = self.net
+        online = self.online
         try:
-            here = self.position + net.outputs / SCALE
+            here = self.position + online.outputs / SCALE
             here = np.clip(here, -0.25, 1.25)  # a runaway guess stays near the canvas
             self._previous, self.position = self.position, here
-            net.feed(features(self.position, self._previous))
+            online.feed(features(self.position, self._previous))
             self.prediction = self.position
         except DivergenceError as exc:
             self._diverge(exc)
