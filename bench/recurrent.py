@@ -184,7 +184,8 @@ DRIVE = """([seconds, move, switchMs]) => new Promise(done => {
   };
   const step = (now) => {
     stamps.push(now);
-    const box = canvas.getBoundingClientRect(), t = (now - t0) / 1000, w = 2 * Math.PI / 4;
+    const box = canvas.getBoundingClientRect(), w = 2 * Math.PI / 4;
+    const t = (performance.now() - t0) / 1000;  // the curve at dispatch: the event's time
     if (move) canvas.dispatchEvent(new PointerEvent('pointermove', {bubbles: true,
       pointerType: 'mouse',
       clientX: box.left + box.width * (0.5 + 0.35 * Math.sin(w * t + Math.PI / 2)),
