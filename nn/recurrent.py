@@ -16,7 +16,12 @@ its own previous output, the *state* ``h``, so it can learn from where the input
 3. ``reset_state()`` forgets the past (the state becomes zeros, the window empties).
 
 ``train`` runs the same algorithm on a whole batch of sequences at once through a vectorised
-engine (``nn.recurrent_engine``); the tests prove both give the same numbers.
+engine (``nn.recurrent_engine``); the tests prove both give the same numbers. A training
+sequence is short (32 steps by default) and each step of it has a target, so ``train``
+backpropagates through the whole sequence from its zero start state: ``bptt`` truncates only
+the online path (``backpropagate``), where the past has no end. The page runs that online path
+through ``nn.recurrent_engine.OnlineBPTT``: the same numbers as ``feed``/``backpropagate``, in
+fewer numpy calls.
 
 >>> net = RecurrentNetwork([2, 8, 2], seed=0)
 >>> net.feed([0.1, 0.0]).shape
@@ -395,7 +400,10 @@ class RecurrentNetwork:
         seed: int | None = None,
         target_error: float | None = None,
     ) -> Any:
-        """Train on sequences with the fast engine; see ``nn.recurrent_engine.train``."""
+        """Train on sequences ``(S, T, n)`` with the fast engine; see
+        ``nn.recurrent_engine.train``. Each sequence starts from a zero state and every step has
+        a target; backpropagation goes back through the whole sequence (``bptt`` does not
+        apply: it truncates the online ``backpropagate`` only)."""
         from nn.recurrent_engine import train
 
         return train(

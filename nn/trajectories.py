@@ -79,7 +79,10 @@ if TYPE_CHECKING:
 def features(position: Array, previous: Array) -> Array:
     """The network input ``(4,)`` for a sample at ``position`` after one at ``previous``
     (canvas fractions, ``(2,)`` each): ``[2x - 1, 2y - 1, 100 dx, 100 dy]``."""
-    return np.concatenate([2.0 * position - 1.0, SCALE * (position - previous)])
+    # In Python floats: the page builds one input per sample, and four numbers cost less this
+    # way than through numpy's array arithmetic.
+    (px, py), (qx, qy) = np.asarray(position).tolist(), np.asarray(previous).tolist()
+    return np.array([2.0 * px - 1.0, 2.0 * py - 1.0, SCALE * (px - qx), SCALE * (py - qy)])
 
 
 def decode_displacement(output: Array) -> Array:
@@ -93,28 +96,31 @@ def roll(
     """Where the pointer will be ``steps`` samples after ``position`` if it moves as the network
     predicts: ``output`` is the network's prediction of the next displacement, made from
     ``state``; each predicted position is fed back as the next input. The network's own state
-    does not change. Written for speed (one reused input array, positions as Python floats), as
-    the page runs it every frame; the tests check it against ``net.step`` and ``features``."""
+    does not change. Written for speed, as the page runs it every frame: positions as Python
+    floats, and one reused row ``[x, h, 1]`` so that a step is two ``np.dot`` (biases included,
+    see ``nn.recurrent_engine.stacked``) and the activation; the tests check it against
+    ``net.step`` and ``features``."""
     if steps <= 0:
         return np.array(position, dtype=float)
-    w_x, w_h, w_y = net.weights
-    b_h, b_y = net.biases
+    from nn.recurrent_engine import stacked  # here: that module builds on nn.recurrent
+
+    n_in, hidden, _ = net.layers
+    w_in, w_out = stacked(net._flat, net.layers)  # (n_in + H + 1, H), (H + 1, n_out)
     f = ACTIVATIONS[net.activation].function
     (px, py), (dx, dy) = np.asarray(position).tolist(), np.asarray(output).tolist()
     qx, qy = px, py
     px, py = px + dx / SCALE, py + dy / SCALE
-    x = np.empty(N_INPUTS)
-    h = state
+    row = np.empty(n_in + hidden + 1)  # [x, h, 1]
+    row[n_in:-1] = state
+    row[-1] = 1.0
+    h, h1 = row[n_in:-1], row[n_in:]  # views: h_t is written where the next step reads it
+    z = np.empty(hidden)
+    y = np.empty(w_out.shape[1])
     for _ in range(steps - 1):
-        x[0], x[1] = 2.0 * px - 1.0, 2.0 * py - 1.0
-        x[2], x[3] = SCALE * (px - qx), SCALE * (py - qy)
-        z = x @ w_x  # (H,)
-        z += h @ w_h
-        z += b_h
-        h = f(z, out=z)
-        y = h @ w_y  # (2,)
-        y += b_y
-        dx, dy = y.tolist()
+        row[0], row[1] = 2.0 * px - 1.0, 2.0 * py - 1.0  # features(p, q), as Python floats
+        row[2], row[3] = SCALE * (px - qx), SCALE * (py - qy)
+        f(np.dot(row, w_in, out=z), out=h)  # h = f([x, h, 1] @ [W_x; W_h; b_h]), (H,)
+        dx, dy = np.dot(h1, w_out, out=y).tolist()  # y = [h, 1] @ [W_y; b_y]
         qx, qy = px, py
         px, py = px + dx / SCALE, py + dy / SCALE
     return np.array([px, py])

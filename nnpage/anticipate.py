@@ -2,7 +2,8 @@
 will be one horizon ahead. Pure Python and numpy (no browser), so CPython tests drive it.
 
 Each animation frame hands over the pointer events that arrived and the time; ``tick`` turns
-them into samples at a fixed rate (60 Hz, interpolating between events) and, per sample:
+them into samples at a fixed rate (60 Hz, interpolating between events; a sample waits for the
+event after it, up to ``WAIT_MS``) and, per sample:
 
 1. backpropagates the network's last output against the displacement that really happened
    (truncated BPTT over the last ``bptt`` samples);
@@ -36,6 +37,7 @@ import numpy as np
 
 from nn import DivergenceError, RecurrentNetwork
 from nn.defaults import ANTICIPATE_DEFAULTS
+from nn.recurrent_engine import OnlineBPTT
 from nn.trajectories import SCALE, features, roll
 from nn.validation import check_real
 
@@ -47,6 +49,11 @@ WINDOW = round(ANTICIPATE_DEFAULTS["window_s"] * HZ)  # samples in the last seco
 TRAIL = 90  # positions kept in the let-go trail (1.5 s)
 MAX_CATCH_UP = 6  # samples per tick at most: a stalled tab does not replay minutes
 MOVED = 1e-4  # a displacement below this (canvas fractions) is no movement
+# A sample is taken once a pointer event at or after its time has arrived, so that it lies
+# between two events (interpolated, never held at an older position: a held sample would teach
+# the network a pause and then a jump). After this long without events the pointer is still, and
+# its last position is the truth.
+WAIT_MS = 50.0
 
 
 class Anticipator:
@@ -54,6 +61,7 @@ class Anticipator:
 
     def __init__(self, net: RecurrentNetwork, horizon_ms: float | None = None):
         self.net = net
+        self.online = OnlineBPTT(net)  # the network's feed and backpropagate, in fewer calls
         self.horizon_ms = ANTICIPATE_DEFAULTS["horizon_ms"]
         self.set_horizon(self.horizon_ms if horizon_ms is None else horizon_ms)
         self.learning = True  # backpropagate each sample (the app's learning switches)
@@ -76,18 +84,23 @@ class Anticipator:
         self._previous: np.ndarray | None = None
         self.prediction: np.ndarray | None = None  # one horizon ahead, canvas fractions (2,)
         self.rolling = False  # True while let go
+        self.rolled = 0  # samples the network has drawn on its own since it was let go
         self.trail: deque[tuple[float, float]] = deque(maxlen=TRAIL)
         self._history: deque[np.ndarray] = deque(maxlen=WINDOW + 61)  # samples, newest last
         self._predicted: deque[np.ndarray | None] = deque(maxlen=WINDOW + 61)
-        self._lead_d: deque[np.ndarray] = deque(maxlen=WINDOW)  # error vectors, fractions
-        self._lag_d: deque[np.ndarray] = deque(maxlen=WINDOW)
+        # Error vectors (dx, dy) in canvas fractions, as Python floats: the means below are a
+        # few dozen hypot calls, cheaper in Pyodide than building a numpy array every frame.
+        self._lead_d: deque[tuple[float, float]] = deque(maxlen=WINDOW)
+        self._lag_d: deque[tuple[float, float]] = deque(maxlen=WINDOW)
+        self._means: dict[tuple, float | None] = {}  # the means since the last sample
         self._fed = False
         self._gap = False  # samples were skipped (a stalled page): the next one starts afresh
         self._moving: tuple | None = None  # (network state, position, previous), last moving
-        self.net.reset_state()
+        self.online.reset_state()
 
     def set_network(self, net: RecurrentNetwork) -> None:
         self.net = net
+        self.online = OnlineBPTT(net)
         self.diverged = False
         self.reset()
 
@@ -106,6 +119,7 @@ class Anticipator:
         if hasattr(self, "_lead_d"):
             self._lead_d.clear()
             self._lag_d.clear()
+            self._means.clear()
             self._predicted = deque([None] * len(self._predicted), maxlen=self._predicted.maxlen)
 
     # --- input -----------------------------------------------------------------------------------
@@ -147,14 +161,17 @@ class Anticipator:
             # than teach the network a jump that the pointer never made in one sample.
             self._next_ms = now_ms - MAX_CATCH_UP * PERIOD_MS
             self._gap = True
+        last_event_ms = self._events[-1][0]
+        waiting = not self.let_go and now_ms - last_event_ms <= WAIT_MS
+        until = min(now_ms, last_event_ms) if waiting else now_ms
         taken = 0
-        while self._next_ms <= now_ms:
+        while self._next_ms <= until:
             still = (self._next_ms - self._last_move_ms) / 1000.0 > self.still_s
             rolling = self.let_go or (still and self._fed)
             if rolling and not self.rolling and not self.let_go and self._moving is not None:
                 # Let go from the last moment the pointer moved, not from its standing still.
                 state, self.position, self._previous = self._moving
-                self.net.restore_state(state)
+                self.online.restore_state(state)
             if rolling:
                 self._roll()
             else:
@@ -168,6 +185,7 @@ class Anticipator:
         """One real sample: learn from it, feed it, predict one horizon ahead."""
         resumed = self.rolling or self.position is None or self._gap  # let go, first, stall
         self._gap = False
+        self.rolled = 0
         if resumed:
             # No jump from where the network had wandered to; horizons restart from here.
             self._previous = position
@@ -177,19 +195,19 @@ class Anticipator:
         else:
             self._previous = self.position
         self.position = position
-        net = self.net
+        online = self.online
         x = features(position, self._previous)
         try:
             if self._fed and not resumed and self.learning and not self.diverged:
-                error = net.backpropagate(x[2:])  # what happened: this displacement
+                error = online.backpropagate(x[2:])  # what happened: this displacement
                 self.iterations += 1
                 self.error = error
                 self._err_sum += error
                 self._err_count += 1
-            y = net.feed(x)
+            y = online.feed(x)
             self._fed = True
             if np.abs(position - self._previous).sum() > MOVED:
-                self._moving = (net.snapshot_state(), position, self._previous)
+                self._moving = (online.snapshot_state(), position, self._previous)
             self.prediction = self._look_ahead(position, y)
         except DivergenceError as exc:
             self._diverge(exc)
@@ -198,35 +216,39 @@ class Anticipator:
 
     def _look_ahead(self, position: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Roll the prediction ``steps`` samples ahead from a copy of the state."""
-        return roll(self.net, self.net.state, position, self._previous, y, self.steps)
+        return roll(self.net, self.online.state, position, self._previous, y, self.steps)
 
     def _roll(self) -> None:
         """Let go: the network's own prediction becomes the next sample."""
         if self.position is None:
             return
-        net = self.net
+        online = self.online
         try:
-            here = self.position + net.outputs / SCALE
+            here = self.position + online.outputs / SCALE
             here = np.clip(here, -0.25, 1.25)  # a runaway guess stays near the canvas
             self._previous, self.position = self.position, here
-            net.feed(features(self.position, self._previous))
+            online.feed(features(self.position, self._previous))
             self.prediction = self.position
         except DivergenceError as exc:
             self._diverge(exc)
             return
+        self.rolled += 1
         self.trail.append((float(here[0]), float(here[1])))
 
     def _record(self, position: np.ndarray) -> None:
         """Keep what the two errors need: each sample, and the prediction made at it."""
         history, predicted = self._history, self._predicted
         history.append(position)
-        predicted.append(None if self.prediction is None else self.prediction.copy())
+        predicted.append(self.prediction)  # a new array each sample, never changed in place
         k = self.steps
         if len(history) > k:
             then = predicted[-1 - k]
             if then is not None:
-                self._lead_d.append(then - position)
-                self._lag_d.append(history[-1 - k] - position)
+                (px, py), (tx, ty) = position.tolist(), then.tolist()
+                lx, ly = history[-1 - k].tolist()
+                self._lead_d.append((tx - px, ty - py))
+                self._lag_d.append((lx - px, ly - py))
+                self._means.clear()
 
     def _diverge(self, exc: DivergenceError) -> None:
         if not self.diverged:
@@ -237,10 +259,12 @@ class Anticipator:
     # --- reading ---------------------------------------------------------------------------------
 
     def _mean_px(self, vectors: deque, width: float, height: float) -> float | None:
-        if not vectors:
-            return None
-        d = np.array(vectors) * np.array([width, height])  # (n, 2) CSS px
-        return float(np.mean(np.hypot(d[:, 0], d[:, 1])))
+        key = (id(vectors), width, height)
+        if key not in self._means:  # asked for several times per frame, changed once a sample
+            hypot = math.hypot
+            total = sum(hypot(dx * width, dy * height) for dx, dy in vectors)  # CSS px
+            self._means[key] = total / len(vectors) if vectors else None
+        return self._means[key]
 
     def lead_error(self, width: float, height: float) -> float | None:
         """Mean distance (CSS px) over the last second between the prediction made one horizon

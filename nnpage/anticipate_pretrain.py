@@ -72,6 +72,8 @@ def start(panel) -> None:
     strokes, source = _strokes(panel)
     inputs, targets = strokes_to_sequences(strokes)
     model = panel.app.anticipate.export_model()
+    params = model["params"]  # what the network learns live with, put back when it returns
+    online = (params["optimizer"], params["optimizer_options"], params["learning_rate"])
     if str(panel.el["pretrain-method"].value) == "fast":
         model["params"] = {
             **model["params"],
@@ -100,6 +102,7 @@ def start(panel) -> None:
         "data": data,
         "fast": str(panel.el["pretrain-method"].value) == "fast",
         "recurrent": True,
+        "online": online,
     }
     panel.last_heard = time.monotonic()
     panel.app.clear_alert()
@@ -121,13 +124,14 @@ def done(panel, message: dict) -> None:
     if tuple(mode.net.layers) != run["params"]:
         panel.app.alert("The Anticipate network changed during the pre-training; not imported.")
         return
-    mode.import_model(
+    described = mode.import_model(
         {
             **message["model"],
             "weights": [w.tolist() for w in message["model"]["weights"]],
             "biases": [b.tolist() for b in message["model"]["biases"]],
         },
         switch=False,
+        online=run["online"],
     )
     if summary["final_error"] is not None:
         panel.app.plot.add(summary["final_error"])
@@ -136,5 +140,5 @@ def done(panel, message: dict) -> None:
     panel.say(
         f"Done: {summary['epochs_done']:,} epochs in {summary['seconds']:.2f} s, error "
         f"{summary['final_error'] or 0:.2e}, {summary['samples_per_s']:,.0f} sequences/s. "
-        "The Anticipate network now has the trained weights."
+        f"The Anticipate network now has the trained weights ({described})."
     )

@@ -7,7 +7,9 @@ events and animation frames in, drawing and ``data-*`` attributes out.
 ``#stage`` carries ``data-mode`` (``follow`` or ``anticipate``) and, in anticipate,
 ``data-predict-x``/``data-predict-y`` (CSS px, where the circle is drawn), ``data-horizon-ms``,
 ``data-lead-error`` and ``data-lag-error`` (CSS px, means over the last second; empty until
-known), and ``data-let-go`` (``true`` while the network draws on its own).
+known), ``data-let-go`` (``true`` while the network draws on its own), ``data-samples`` (the
+samples the network has learnt from in Anticipate) and ``data-rolled`` (the samples it has drawn on
+its own since it was let go; 0 while the pointer leads).
 ``window.nnStats.anticipateMs`` is a ring of the Python time of each frame's work (feed,
 backpropagation through time, rollout), ``nnStats.anticipateSamples`` the samples each of those
 frames took (more than one after a late frame), ``nnStats.anticipateFrames`` their count.
@@ -101,7 +103,8 @@ class RecurrentView:
 
     @property
     def outputs(self):
-        return [self.net.last_input, self.net.state, self.net.outputs]
+        online = self.anticipator.online  # it drives the network sample by sample
+        return [online.last_input, online.state, online.outputs]
 
     @property
     def deltas(self):
@@ -213,10 +216,11 @@ class AnticipateMode:
         self._stats_ring = window.Float64Array.new(RING)
         self._samples_ring = window.Uint8Array.new(RING)
         self._stats_count = 0
-        if getattr(window, "nnStats", None) is not None:
-            window.nnStats.anticipateMs = self._stats_ring
-            window.nnStats.anticipateSamples = self._samples_ring
-            window.nnStats.anticipateFrames = 0
+        self._js_stats = getattr(window, "nnStats", None)  # looked up once: JS lookups cost
+        if self._js_stats is not None:
+            self._js_stats.anticipateMs = self._stats_ring
+            self._js_stats.anticipateSamples = self._samples_ring
+            self._js_stats.anticipateFrames = 0
         self.el["horizon"].value = str(ANTICIPATE_DEFAULTS["horizon_ms"])
         self.el["horizon"].min = str(ANTICIPATE_DEFAULTS["min_horizon_ms"])
         self.el["horizon"].max = str(ANTICIPATE_DEFAULTS["max_horizon_ms"])
@@ -279,7 +283,14 @@ class AnticipateMode:
             self.app.plot.dirty = True
             self.app.trainer.refeed()
             self.app.say("Follow: the circle follows the pointer (the network has no memory).")
-        for name in ("data-predict-x", "data-predict-y", "data-lead-error", "data-lag-error"):
+        for name in (
+            "data-predict-x",
+            "data-predict-y",
+            "data-lead-error",
+            "data-lag-error",
+            "data-samples",
+            "data-rolled",
+        ):
             if not active:
                 self.app.stage.canvas.removeAttribute(name)
         self._swap_pretrain_form(active)
@@ -389,8 +400,8 @@ class AnticipateMode:
             self._stats_ring[self._stats_count % RING] = spent * 1000.0
             self._samples_ring[self._stats_count % RING] = min(taken, 255)
             self._stats_count += 1
-            if getattr(window, "nnStats", None) is not None:
-                window.nnStats.anticipateFrames = self._stats_count
+            if self._js_stats is not None:
+                self._js_stats.anticipateFrames = self._stats_count
             if not a.rolling and a.position is not None:
                 self._record(now, a.position)
             app.netview.invalidate()
@@ -483,6 +494,8 @@ class AnticipateMode:
             "data-lead-error": "" if lead is None else f"{lead:.2f}",
             "data-lag-error": "" if lag is None else f"{lag:.2f}",
             "data-let-go": "true" if a.rolling else "false",
+            "data-samples": str(a.iterations),
+            "data-rolled": str(a.rolled),
         }
         for name, value in values.items():
             if self._published.get(name) != value:
@@ -507,21 +520,38 @@ class AnticipateMode:
     def export_model(self) -> dict:
         return self.net.export()
 
-    def import_model(self, data: object, *, switch: bool = True) -> None:
+    def import_model(
+        self, data: object, *, switch: bool = True, online: tuple | None = None
+    ) -> str:
         """Load a recurrent export (its sizes must be the page's: 4 inputs, 2 outputs) and, if
-        ``switch``, show Anticipate."""
+        ``switch``, show Anticipate; returns ``describe()`` for the status line.
+
+        The network goes on learning live with the optimizer and learning rate its file says,
+        unless ``online`` gives others, ``(optimizer, options, learning rate)``: a pre-training
+        run puts back those the network had before it."""
         net = RecurrentNetwork.from_export(data)
         if (net.layers[0], net.layers[2]) != (N_INPUTS, N_OUTPUTS):
             raise NNError(
                 f"Anticipate needs a recurrent network with {N_INPUTS} inputs (x, y, dx, dy) "
                 f"and {N_OUTPUTS} outputs (dx, dy); this one has layers {list(net.layers)}."
             )
-        # Live learning is the online kind: plain SGD at the page's rate, whatever trained it.
-        net.set_optimizer(RECURRENT_DEFAULTS["optimizer"])
-        net.learning_rate = RECURRENT_DEFAULTS["learning_rate"]
+        if online is not None:
+            optimizer, options, learning_rate = online
+            net.set_optimizer(optimizer, options)
+            net.learning_rate = learning_rate
         self.set_network(net)
         if switch:
             self.set_mode("anticipate")
+        return self.describe()
+
+    def describe(self) -> str:
+        """The Anticipate network in words, with the settings it learns live with."""
+        net = self.net
+        return (
+            f"Anticipate network {'-'.join(map(str, net.layers))}, {net.activation}, learning "
+            f"live with {net.optimizer} at learning rate {net.learning_rate:g}, BPTT over "
+            f"{net.bptt} samples"
+        )
 
     def destroy(self) -> None:
         self.listeners.destroy()

@@ -112,6 +112,9 @@ class ModelFiles:
             return False
         s = self.app.settings
         self.app.clear_alert()
+        if self.app.mode == "anticipate":  # a recurrent model: it went to Anticipate
+            self.app.say(f"Imported {name}: {self.app.anticipate.describe()}.")
+            return True
         self.app.say(
             f"Imported {name}: network {s.layers_text}, {s.activation}, learning rate "
             f"{s.learning_rate:g}, {s.optimizer}."

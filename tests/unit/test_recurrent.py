@@ -11,10 +11,36 @@ import pytest
 
 import nn
 from nn import DivergenceError, Network, NNError, RecurrentNetwork, SchemaError, load_model
-from nn.recurrent_engine import RecurrentTrainer, batch_gradients
+from nn.recurrent_engine import STACK_LIMIT, OnlineBPTT, RecurrentTrainer, batch_gradients
 from nn.trajectories import generate, strokes_to_sequences
 
-ACTIVATIONS = ["tanh", "sigmoid", "linear", "leaky_relu"]
+ACTIVATIONS = ["tanh", "sigmoid", "linear", "relu", "leaky_relu"]
+KINKED = ("relu", "leaky_relu")  # f' jumps at z = 0: central differences across it are wrong
+
+
+def sums_along(net, xs, h_start):
+    """The hidden sums z_s of feeding ``xs`` from ``h_start``, (T, H)."""
+    w_x, w_h, _ = net.weights
+    b_h = net.biases[0]
+    f = nn.ACTIVATIONS[net.activation].function
+    h, zs = h_start, []
+    for x in xs:
+        zs.append(x @ w_x + h @ w_h + b_h)
+        h = f(zs[-1].copy())
+    return np.array(zs)
+
+
+def inputs_away_from_the_kink(net, rng, shape, margin=1e-3):
+    """Random inputs whose hidden sums all stay ``margin`` away from 0, where relu's derivative
+    jumps: a central difference of step 1e-6 then never straddles the kink. For activations
+    without a kink, the first draw."""
+    for _ in range(200):
+        xs = rng.normal(size=shape)
+        if net.activation not in KINKED:
+            return xs
+        if np.min(np.abs(sums_along(net, xs, np.zeros(net.layers[1])))) > margin:
+            return xs
+    raise AssertionError("no draw of inputs kept away from the kink")
 
 
 def naive_loss_and_gradients(net, xs, ts, h_start):
@@ -70,7 +96,11 @@ def sgd_net(activation="tanh", bptt=16, layers=(3, 5, 2), seed=1):
 def test_online_gradient_matches_central_finite_differences(activation) -> None:
     rng = np.random.default_rng(0)
     net = sgd_net(activation)
-    xs = rng.normal(size=(6, 3))  # fewer steps than bptt: the window holds the whole past
+    xs = inputs_away_from_the_kink(net, rng, (6, 3))  # fewer steps than bptt: the whole past
+    if activation in KINKED:
+        assert (
+            np.min(sums_along(net, xs, np.zeros(5))) < 0 < np.max(sums_along(net, xs, np.zeros(5)))
+        )
     target = rng.normal(size=2)
     grad = online_gradient(net, xs, target)
 
@@ -316,10 +346,118 @@ def test_bad_samples_and_misuse_change_nothing() -> None:
         net.train(np.zeros((2, 3, 2)), np.zeros((2, 4, 2)), 1)
 
 
+def test_training_with_a_huge_learning_rate_stops_at_the_error_guard_keeping_the_weights() -> None:
+    """The batch engine checks each step's error before a step, as nn.Network does: a learning
+    rate of 1000 sends the outputs far off after one step, and the next batch is refused."""
+    rng = np.random.default_rng(8)
+    x, t = rng.normal(size=(8, 10, 3)), rng.normal(size=(8, 10, 2))
+    net = RecurrentNetwork([3, 5, 2], learning_rate=1e3, optimizer="sgd", seed=0)
+    twin = RecurrentNetwork.from_export(net.export())
+    with pytest.raises(DivergenceError, match="output error reached") as caught:
+        net.train(x, t, epochs=50, batch_size=4, seed=0)
+    assert caught.value.error > nn.ERROR_LIMIT and caught.value.summary.diverged
+    # The same run one batch at a time: what train() kept is the network before the refused batch.
+    trainer = RecurrentTrainer(twin, x, t, epochs=50, batch_size=4, seed=0)
+    good = []
+    with pytest.raises(DivergenceError, match="output error reached"):
+        while True:
+            good.append(flat_of(twin))
+            trainer.run(max_seconds=0)  # one batch
+    assert len(good) >= 2 and not np.array_equal(good[-1], good[0])  # some steps were taken
+    assert np.array_equal(flat_of(twin), good[-1]) and np.array_equal(flat_of(net), good[-1])
+    assert net.iterations == twin.iterations == len(good) - 1
+    # A first batch whose error is already past the limit leaves the network as it was.
+    fresh = RecurrentNetwork([3, 5, 2], seed=0)
+    before = flat_of(fresh)
+    with pytest.raises(DivergenceError, match="output error reached"):
+        fresh.train(x, np.full_like(t, 500.0), epochs=1, batch_size=4)
+    assert np.array_equal(flat_of(fresh), before) and fresh.iterations == 0
+
+
 def test_a_diverging_step_is_rejected_and_the_weights_kept() -> None:
     net = RecurrentNetwork([2, 3, 2], learning_rate=1e6, optimizer="sgd", clip=1e6, seed=0)
     net.feed([1.0, 1.0])
     before = flat_of(net)
     with pytest.raises(DivergenceError, match="learning rate"):
         net.backpropagate([100.0, -100.0])
+    assert np.array_equal(flat_of(net), before)
+
+
+# --- the online engine (the page's per-sample path) --------------------------------------------
+
+
+@pytest.mark.parametrize("activation", [*ACTIVATIONS, "relu"])
+@pytest.mark.parametrize("stack_limit", [STACK_LIMIT, 0])  # stacked backward matrices, or not
+def test_the_online_engine_gives_feed_and_backpropagate_s_numbers(activation, stack_limit) -> None:
+    """Sample by sample, OnlineBPTT and the readable network give the same outputs, errors,
+    weights and states, past several moves of its window (bptt 5: a move every 6 feeds), with
+    clipping, Adam and skipped backpropagations."""
+    rng = np.random.default_rng(12)
+    readable = RecurrentNetwork(
+        [3, 6, 2], learning_rate=0.05, activation=activation, optimizer="adam", bptt=5,
+        clip=0.3, seed=4,
+    )  # fmt: skip
+    fast = RecurrentNetwork.from_export(readable.export())
+    online = OnlineBPTT(fast, stack_limit=stack_limit)
+    assert (online._stack is None) == (stack_limit == 0)
+    clipped = 0
+    for step in range(40):
+        x, t = rng.normal(size=3), rng.normal(size=2)
+        y_readable, y_fast = readable.feed(x), online.feed(x)
+        assert np.max(np.abs(y_readable - y_fast)) < 1e-12
+        assert np.max(np.abs(readable.state - online.state)) < 1e-12
+        if step % 7 == 3:
+            continue  # a feed without a backpropagation: the window still grows
+        e_readable, e_fast = readable.backpropagate(t), online.backpropagate(t)
+        assert abs(e_readable - e_fast) < 1e-12
+        assert np.max(np.abs(readable._flat - fast._flat)) < 1e-12
+        clipped += readable.gradient_norm > 0.3
+        assert fast.gradient_norm == pytest.approx(readable.gradient_norm, rel=1e-12)
+    assert clipped > 5 and readable.iterations == fast.iterations == 34
+    # The network follows the engine: its state and outputs, and its own feed takes over.
+    assert np.array_equal(fast.state, online.state) and np.array_equal(fast.outputs, online.outputs)
+    x, t = rng.normal(size=3), rng.normal(size=2)
+    readable.restore_state(readable.snapshot_state())  # the same truncation as fast's now
+    assert np.max(np.abs(readable.feed(x) - fast.feed(x))) < 1e-12
+    assert abs(readable.backpropagate(t) - fast.backpropagate(t)) < 1e-12
+    assert np.max(np.abs(readable._flat - fast._flat)) < 1e-12
+
+
+def test_the_online_engine_restores_resets_and_refuses_as_the_network_does() -> None:
+    net = RecurrentNetwork([2, 4, 2], seed=0)
+    online = OnlineBPTT(net)
+    with pytest.raises(NNError, match="feed"):
+        online.backpropagate([0.0, 0.0])
+    online.feed([0.3, -0.2])
+    saved = online.snapshot_state()
+    y1 = online.feed([0.1, 0.1])
+    online.restore_state(saved)
+    assert np.array_equal(online.feed([0.1, 0.1]), y1)
+    before, state = net.export(), online.state.copy()
+    for bad, name in (([0.1, float("nan")], "inputs"), ([0.1], "inputs")):
+        with pytest.raises(SchemaError, match=name):
+            online.feed(bad)
+    with pytest.raises(SchemaError, match="targets"):
+        online.backpropagate([0.0, float("inf")])
+    assert net.export() == before and np.array_equal(online.state, state)
+    with pytest.raises(SchemaError, match="state"):
+        online.restore_state((np.zeros(3), np.zeros(2)))
+    online.reset_state()
+    assert not online.state.any() and not online.last_input.any() and not net.state.any()
+    fresh = RecurrentNetwork([2, 4, 2], seed=0)
+    assert np.array_equal(online.feed([0.3, -0.2]), fresh.feed([0.3, -0.2]))
+    assert np.array_equal(online.last_input, [0.3, -0.2])
+
+
+def test_a_diverging_online_step_is_rejected_and_the_weights_kept() -> None:
+    net = RecurrentNetwork([2, 3, 2], learning_rate=1e6, optimizer="sgd", clip=1e6, seed=0)
+    online = OnlineBPTT(net)
+    online.feed([1.0, 1.0])
+    before = flat_of(net)
+    with pytest.raises(DivergenceError, match="learning rate"):
+        online.backpropagate([100.0, -100.0])
+    assert np.array_equal(flat_of(net), before)
+    online.feed([1.0, 1.0])
+    with pytest.raises(DivergenceError, match="output error reached"):
+        online.backpropagate([1e4, 0.0])  # edge 1: the error itself passes ERROR_LIMIT
     assert np.array_equal(flat_of(net), before)
