@@ -104,6 +104,7 @@ def main():
     hooks += [share.Share(app, link), ModelFiles(app), pre]
     hooks += learn.setup(app, window.nnApp)  # after Share: the preset select is filled
     hooks.append(evolve_panel.setup(app, pre.datasets.current))
+    saver.restore_mode()  # once the panels are built: the pre-training fields follow the mode
     app.start()
     document.getElementById("loading").hidden = True
     return app, hooks
