@@ -42,6 +42,8 @@ def step(value: int, text: str) -> None:
 def fail(message: str) -> None:
     document.getElementById("alert-text").textContent = message
     document.getElementById("alert").hidden = False
+    for part in document.querySelectorAll("main.app > *"):  # dimmed and dead: out of Tab order
+        part.inert = True
     document.body.dataset.state = "error"
 
 

@@ -15,8 +15,9 @@
 //   counts there; a blocked main thread runs none either.
 // Either way the role="alert" element says what happened and what a reload does: it restores the
 // work when body[data-saving] is "on" (nnpage/saving.py saves the networks as they learn), and
-// says it starts a new network when saving is off; body[data-state] becomes "error". Plain
-// JavaScript, so it works when Python cannot.
+// says it starts a new network when saving is off; body[data-state] becomes "error", and the
+// dimmed app becomes inert (its controls no longer work). Plain JavaScript, so it works when
+// Python cannot.
 "use strict";
 (() => {
   const MISSED_FRAMES = 180; // about 3 s at 60 frames per second
@@ -43,6 +44,9 @@
     if (box) box.hidden = false;
     const loading = document.getElementById("loading");
     if (starting && loading) loading.hidden = true; // no spinner for a start that has ended
+    // The dimmed app is dead: out of the Tab order and of what assistive technology reads.
+    // (Its parts, not <main>: the page keeps its main landmark.)
+    for (const part of document.querySelectorAll("main.app > *")) part.inert = true;
     body.dataset.failure = kind;
     body.dataset.state = "error";
   }

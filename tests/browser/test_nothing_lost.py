@@ -67,7 +67,7 @@ DRAW = """async ([frames]) => {
 }"""
 
 
-def _hooked_main(page) -> None:
+def hooked_main(page) -> None:
     source = (ROOT / "nnpage" / "main.py").read_text() + MAIN_HOOK
     page.route(
         MAIN_GLOB,
@@ -252,7 +252,7 @@ def _expect_dead(page, reason: str, reload: str) -> str:
     return alert
 
 
-def _forgive(watch) -> None:
+def forgive(watch) -> None:
     """What the broken page threw at the browser until it was left is expected here."""
     watch.page_errors[:] = [e for e in watch.page_errors if not _dying(e)]
 
@@ -281,7 +281,7 @@ def test_a_real_fatal_interpreter_error_is_reported_and_a_reload_restores(
     for part in ("fatal error", "Maximum call stack", "Stack (most recent", "Recursive call"):
         watch.allow_console_error(part)
     watch.allow_console_error("Another error")
-    _hooked_main(page)
+    hooked_main(page)
     open_app(page, base_url_app)
     trained = _train_and_pause(page)
     page.evaluate("() => { try { window.nnTestFatal(); } catch (e) { return String(e); } }")
@@ -290,7 +290,7 @@ def test_a_real_fatal_interpreter_error_is_reported_and_a_reload_restores(
     page.unroute(MAIN_GLOB)
     page.reload()
     wait_ready(page)
-    _forgive(watch)
+    forgive(watch)
     assert _weights(model(page)) == _weights(trained)
     assert "Restored" in page.inner_text("#save-status")
 
@@ -305,7 +305,7 @@ def test_a_stopped_frame_loop_is_reported_without_promising_a_restore_when_savin
     watch.allow_console_error("TypeError")
     watch.allow_console_error("PythonError")
     page.add_init_script(STORAGE_OFF["full"])
-    _hooked_main(page)
+    hooked_main(page)
     open_app(page, base_url_app)
     move_pointer(page, 0, 30)
     page.wait_for_selector("body[data-saving=off]", state="attached", timeout=20_000)
@@ -314,7 +314,7 @@ def test_a_stopped_frame_loop_is_reported_without_promising_a_restore_when_savin
     assert "restores" not in alert
     assert page.evaluate("document.body.dataset.failure") == "frame-loop"
     page.goto("about:blank")
-    _forgive(watch)
+    forgive(watch)
 
 
 # Start-ups that fail before the app can say "ready" (served in place of the real files).
@@ -341,4 +341,4 @@ def test_a_start_up_that_fails_is_reported(app_page, base_url_app, watch, broken
     assert page.evaluate("document.body.dataset.failure") == "startup"
     assert page.is_hidden("#loading")
     page.goto("about:blank")
-    _forgive(watch)
+    forgive(watch)
