@@ -42,6 +42,8 @@ def step(value: int, text: str) -> None:
 def fail(message: str) -> None:
     document.getElementById("alert-text").textContent = message
     document.getElementById("alert").hidden = False
+    for part in document.querySelectorAll("main.app > *"):  # dimmed and dead: out of Tab order
+        part.inert = True
     document.body.dataset.state = "error"
 
 
@@ -104,6 +106,7 @@ def main():
     hooks += [share.Share(app, link), ModelFiles(app), pre]
     hooks += learn.setup(app, window.nnApp)  # after Share: the preset select is filled
     hooks.append(evolve_panel.setup(app, pre.datasets.current))
+    saver.restore_mode()  # once the panels are built: the pre-training fields follow the mode
     app.start()
     document.getElementById("loading").hidden = True
     return app, hooks

@@ -1,5 +1,6 @@
-"""The page side of autosave: the live network goes to ``localStorage`` as it changes, and a reload
-restores it (``autosave.py`` holds the record format and the rules).
+"""The page side of autosave: the live networks go to ``localStorage`` as they change, and a reload
+restores them (``autosave.py`` holds the record format and the rules): the Follow network, the
+Anticipate network, each with its iteration count, and the mode shown.
 
 - Saving never runs in an animation frame: a timer looks twice a second whether the network
   learnt or its settings changed, and saves at most every ``SAVE_INTERVAL_S``, in the browser's
@@ -7,7 +8,9 @@ restores it (``autosave.py`` holds the record format and the rules).
   (``pagehide``, or the tab hidden) saves at once, so a reload restores the very last weights.
 - ``#save-status`` says what happened at load (restored, or a shared link won over the saved
   network) or that saving is off (storage full or disabled: the app works on, unsaved);
-  **Start fresh** (``#start-fresh``) forgets the saved network and draws fresh weights.
+  **Start fresh** (``#start-fresh``) forgets the saved networks and draws fresh weights.
+- ``body[data-saving]`` is ``on`` or ``off``, so that ``static/watchdog.js`` (plain JavaScript,
+  which runs when Python cannot) only promises that a reload restores the work when it does.
 - ``window.nnAutosave`` (for the bench): ``saves``, ``lastMs``, ``maxMs``, ``totalMs``.
 
 Usage (main.py)::
@@ -16,6 +19,8 @@ Usage (main.py)::
     saved = saver.restorable(link, has_link)     # the saved Snapshot, unless a link differs
     app = App(settings=saved.settings if saved else link.settings)
     saver.attach(app, saved)                     # restores the weights, then saves as it goes
+    ...                                          # the other panels
+    saver.restore_mode()                         # back in Anticipate if it was saved there
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import time
 from pyodide.ffi import create_proxy
 from pyscript import document, window
 
+from nnpage.anticipate_view import new_network
 from nnpage.autosave import AutoSave, Snapshot, snapshot
 from nnpage.linkstate import LinkState, to_fragment
 from nnpage.listeners import Listeners
@@ -52,6 +58,7 @@ class Saver:
             store.problem = refused
         self.app = None
         self.note = ""  # what the status line says about the load
+        self._mode = "follow"  # the mode to show once the page is built (restore_mode)
         self._seen: tuple | None = None
         get = document.getElementById
         self.status, self.button = get("save-status"), get("start-fresh")
@@ -93,6 +100,14 @@ class Saver:
                 f"Restored the network saved in this browser: {saved.settings.layers_text}, "
                 f"{saved.iterations:,} iterations."
             )
+            if saved.recurrent is not None:
+                app.anticipate.import_model(saved.recurrent, switch=False)
+                app.anticipate.anticipator.iterations = saved.recurrent_iterations
+                self.note = (
+                    f"{self.note[:-1]}; and its Anticipate network, "
+                    f"{saved.recurrent_iterations:,} iterations."
+                )
+            self._mode = saved.mode
             self.button.hidden = False
         self._seen = self._state()
         self.listeners.on(self.button, "click", lambda event: self.start_fresh())
@@ -107,9 +122,23 @@ class Saver:
         self._timer = window.setInterval(self._tick, CHECK_MS)
         self.show()
 
+    def restore_mode(self) -> None:
+        """Show the saved mode; after the other panels are built (their fields follow it)."""
+        if self._mode != self.app.mode:
+            self.app.anticipate.set_mode(self._mode)
+
     def _state(self) -> tuple:
+        """What a save holds, to compare: the two networks first (by identity), then values."""
         app = self.app
-        return app.network, app.trainer.iterations, app.settings
+        mode = app.anticipate
+        return (
+            app.network,
+            mode.net,
+            app.trainer.iterations,
+            mode.anticipator.iterations,
+            app.mode,
+            app.settings,
+        )
 
     def _visibility(self, event) -> None:
         if str(document.visibilityState) == "hidden":
@@ -118,7 +147,8 @@ class Saver:
     def check(self) -> None:
         """The timer: note a change, save if one is due."""
         state = self._state()
-        if state[0] is not self._seen[0] or state[1:] != self._seen[1:]:
+        seen = self._seen
+        if state[0] is not seen[0] or state[1] is not seen[1] or state[2:] != seen[2:]:
             self._seen = state
             self.store.changed()
         if self.store.due() and not self._idle_pending:
@@ -143,7 +173,16 @@ class Saver:
     def save(self) -> None:
         app = self.app
         started = time.perf_counter()
-        saved = self.store.save(snapshot(app.settings, app.network, app.trainer.iterations))
+        mode = app.anticipate
+        snap = snapshot(
+            app.settings,
+            app.network,
+            app.trainer.iterations,
+            mode=app.mode,
+            recurrent=mode.net,
+            recurrent_iterations=mode.anticipator.iterations,
+        )
+        saved = self.store.save(snap)
         ms = 1000 * (time.perf_counter() - started)
         js = self._js
         js.saves, js.lastMs, js.totalMs = self.store.saves, ms, js.totalMs + ms
@@ -152,9 +191,11 @@ class Saver:
             self.show()
 
     def start_fresh(self) -> None:
-        """Forget the saved network and draw fresh weights with the same settings."""
+        """Forget the saved networks and draw fresh weights for both, with the same settings."""
         self.store.discard()
         self.app.reset()
+        self.app.anticipate.set_network(new_network(self.app.settings.seed))
+        self.app.anticipate.anticipator.iterations = 0
         self.button.hidden = True
         self.note = "Started fresh: the saved network is gone, and this one is saved instead."
         self._seen = self._state()
@@ -173,3 +214,4 @@ class Saver:
             )
             self.button.hidden = True
         self.status.textContent = text
+        document.body.dataset.saving = "on" if store.enabled else "off"

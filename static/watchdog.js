@@ -1,6 +1,11 @@
 // Watchdog: a dead Python interpreter is never silent.
 //
-// Two ways the page's Python can die without a word, and what catches each:
+// Three ways the page's Python can die without a word, and what catches each:
+// - Start-up fails before nnpage/main.py runs, or main.py itself cannot run (a damaged download,
+//   a syntax error): while body[data-state] is "loading", an uncaught error or promise rejection
+//   (how PyScript 0.6.60 and Pyodide report a failed load, e.g. python.zip that is not a zip), or
+//   PyScript's "py:done" for the page's script while the app never said "ready" (PyScript then
+//   shows the traceback in a .py-error element; its last line is the reason).
 // - Pyodide reports a fatal error (e.g. its WebAssembly stack overflowed): nnpage/main.py hands
 //   the runtime to nnWatchdog.attach(), which sets Pyodide's on_fatal hook.
 // - The Python frame loop stops (an exception every frame, or a callback that never returns):
@@ -8,14 +13,21 @@
 //   counts animation frames, and when MISSED_FRAMES of them pass without a finished Python frame
 //   while the app is ready or training, it reports. A hidden tab runs no frames, so it never
 //   counts there; a blocked main thread runs none either.
-// Either way the role="alert" element says what happened and that a reload restores the work
-// (the network is saved in this browser as it learns; nnpage/autosave.py), and body[data-state]
-// becomes "error". Plain JavaScript, so it works when Python cannot.
+// Either way the role="alert" element says what happened and what a reload does: it restores the
+// work when body[data-saving] is "on" (nnpage/saving.py saves the networks as they learn), and
+// says it starts a new network when saving is off; body[data-state] becomes "error", and the
+// dimmed app becomes inert (its controls no longer work). Plain JavaScript, so it works when
+// Python cannot.
 "use strict";
 (() => {
   const MISSED_FRAMES = 180; // about 3 s at 60 frames per second
-  const RELOAD = " Reload the page to go on: your network is saved in this browser and the" +
-    " reload restores it.";
+  const RELOAD = {
+    on: " Reload the page to go on: your network is saved in this browser as it learns, and" +
+      " the reload restores it.",
+    off: " Reload the page to go on; saving is off in this browser, so the reload starts a new" +
+      " network.",
+    loading: " Reload the page to try again.",
+  };
   let seen = -1;
   let missed = 0;
   let dead = false;
@@ -23,13 +35,52 @@
   function die(kind, what) {
     if (dead) return;
     dead = true;
+    const body = document.body;
+    const starting = body.dataset.state === "loading";
+    const reload = starting ? RELOAD.loading : RELOAD[body.dataset.saving] || RELOAD.off;
     const box = document.getElementById("alert");
     const text = document.getElementById("alert-text");
-    if (text) text.textContent = what + RELOAD;
+    if (text) text.textContent = what + reload;
     if (box) box.hidden = false;
-    document.body.dataset.failure = kind;
-    document.body.dataset.state = "error";
+    const loading = document.getElementById("loading");
+    if (starting && loading) loading.hidden = true; // no spinner for a start that has ended
+    // The dimmed app is dead: out of the Tab order and of what assistive technology reads.
+    // (Its parts, not <main>: the page keeps its main landmark.)
+    for (const part of document.querySelectorAll("main.app > *")) part.inert = true;
+    body.dataset.failure = kind;
+    body.dataset.state = "error";
   }
+
+  // --- start-up ----------------------------------------------------------------------------------
+
+  const loading = () => !dead && document.body && document.body.dataset.state === "loading";
+
+  function reasonOf(value) {
+    // A PythonError's message is the whole traceback: its last line names the exception.
+    const text = String((value && (value.message || value.reason)) || value || "").trim();
+    const lines = text.split("\n").map((line) => line.trim()).filter(Boolean);
+    return (lines[lines.length - 1] || "unknown").slice(0, 300);
+  }
+
+  function failedToStart(reason) {
+    die("startup", `The page's Python could not start (${reason}).`);
+  }
+
+  addEventListener("error", (event) => {
+    if (loading()) failedToStart(reasonOf(event.error || event.message));
+  });
+  addEventListener("unhandledrejection", (event) => {
+    if (loading()) failedToStart(reasonOf(event.reason));
+  });
+  addEventListener("py:done", (event) => {
+    // PyScript says the page's script ended: the app has said "ready" by then, unless it failed.
+    if (!loading() || (event.detail && event.detail.worker)) return;
+    const shown = document.querySelectorAll(".py-error");
+    const last = shown.length ? shown[shown.length - 1].textContent : "";
+    failedToStart(last ? reasonOf(last) : "its entry script ended without starting the app");
+  });
+
+  // --- the frame loop ----------------------------------------------------------------------------
 
   function frame() {
     if (dead) return;

@@ -6,7 +6,8 @@ version: a hash of that whole list. The cache is named after the version, so a d
 changes any byte gets a new cache, filled whole (every file checked against its hash) before it
 is used, and the old one is deleted when the new worker takes over. ``tools.serve`` generates the
 script on every request of ``/sw.js`` and ``tools.site`` writes it into ``_site/``, so the list
-can never be stale. The worker's code is ``tools/sw.js``; this module prepends the data.
+can never be stale. The worker's code is ``tools/sw.js``; this module prepends the data and leaves
+out the template's whole-line comments (every visit downloads the script: it stays small).
 
 Usage::
 
@@ -93,4 +94,10 @@ def script(root: Path = ROOT, python_zip: bytes | None = None) -> str:
         f"const VERSION = {json.dumps(version(items))};\n"
         f"const FILES = {json.dumps(files, indent=0)};\n"
     )
-    return header + TEMPLATE.read_text()
+    return header + code()
+
+
+def code() -> str:
+    """The worker's code: ``tools/sw.js`` without its whole-line ``//`` comments."""
+    lines = TEMPLATE.read_text().splitlines(keepends=True)
+    return "".join(line for line in lines if not line.lstrip().startswith("//"))

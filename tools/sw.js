@@ -7,13 +7,21 @@
 // old one (the next visit after every tab of the app is closed): a running page never gets files
 // of two versions. Requests for listed files are answered from the cache, everything else goes to
 // the network as usual.
+//
+// A listed file missing from the cache (deleted, or evicted) is never answered with another
+// version's bytes: it is fetched and its SHA-256 checked against the list before it is used (and
+// put back). When the server has moved on to another version (other bytes, or no such file),
+// this version cannot be completed: the worker deletes its cache and unregisters, so the next
+// load comes whole from the network (and registers the new version). Meanwhile a file that
+// cannot be had in this version fails like a network error, and a navigation is redirected to
+// itself, which the unregistered worker no longer answers. Offline, a missing file fails.
 "use strict";
 
 const SCOPE = new URL("./", self.location.href).href; // the folder this script is served from
 // Several apps can share one origin (GitHub Pages project sites): only this folder's caches.
 const PREFIX = `nn ${SCOPE} `;
 const CACHE = PREFIX + VERSION;
-const URLS = new Set(FILES.map(([path]) => new URL(path, SCOPE).href));
+const HASHES = new Map(FILES.map(([path, integrity]) => [new URL(path, SCOPE).href, integrity]));
 const INDEX = new URL("index.html", SCOPE).href;
 
 self.addEventListener("install", (event) => {
@@ -58,17 +66,52 @@ function cacheKey(request) {
   url.hash = "";
   url.search = ""; // the app's links carry their state after "#"; a "?" is never a new file
   if (request.mode === "navigate" && url.href === SCOPE) return INDEX;
-  return URLS.has(url.href) ? url.href : null;
+  return HASHES.has(url.href) ? url.href : null;
 }
 
 self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET") return;
   const key = cacheKey(event.request);
   if (key === null) return;
-  event.respondWith(
-    (async () => {
-      const hit = await caches.match(key, { cacheName: CACHE });
-      return hit || fetch(event.request); // evicted by the browser: fall back to the network
-    })(),
-  );
+  event.respondWith(answer(event.request, key));
 });
+
+async function answer(request, key) {
+  const hit = await caches.match(key, { cacheName: CACHE });
+  if (hit) return hit;
+  const fetched = await verified(key);
+  if (fetched.response) {
+    // Back into this version's cache, unless the version was retired meanwhile.
+    if (await caches.has(CACHE)) await (await caches.open(CACHE)).put(key, fetched.response.clone());
+    return fetched.response;
+  }
+  if (fetched.moved) await retire();
+  // A navigation starts again from the network; any other request fails as if offline.
+  return request.mode === "navigate" && fetched.moved
+    ? Response.redirect(request.url, 307)
+    : Response.error();
+}
+
+// This version's bytes of `key` from the network: {response} when its SHA-256 is the listed one;
+// {moved: true} when the server has other bytes or no such file; {} when it cannot be reached.
+async function verified(key) {
+  let response;
+  try {
+    response = await fetch(key, { cache: "no-cache" });
+  } catch {
+    return {};
+  }
+  if (response.status === 404 || response.status === 410) return { moved: true };
+  if (!response.ok) return {};
+  const body = await response.arrayBuffer();
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
+  if (`sha256-${btoa(String.fromCharCode(...digest))}` !== HASHES.get(key)) return { moved: true };
+  const { status, statusText, headers } = response;
+  return { response: new Response(body, { status, statusText, headers }) };
+}
+
+// This version can no longer be completed: forget it, so that the next load is the server's.
+async function retire() {
+  await caches.delete(CACHE);
+  await self.registration.unregister();
+}

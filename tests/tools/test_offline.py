@@ -125,6 +125,14 @@ def test_sw_is_a_few_kilobytes(built):
     assert (built / "sw.js").stat().st_size < 8_000
 
 
+def test_sw_leaves_out_only_the_templates_whole_line_comments():
+    template = offline.TEMPLATE.read_text().splitlines()
+    kept = offline.code().splitlines()
+    assert kept == [line for line in template if not line.strip().startswith("//")]
+    assert len(kept) < len(template)  # the template does explain itself
+    assert 'self.addEventListener("fetch"' in offline.code()
+
+
 def test_page_registers_it_under_its_csp():
     html = (ROOT / "index.html").read_text()
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
