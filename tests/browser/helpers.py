@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 
-from .conftest import wait_ready
+from .conftest import ROOT, wait_ready
 
 WORKER_READY_MS = 90_000
 RUN_TIMEOUT_MS = 120_000
@@ -125,3 +125,53 @@ def pretrain_generated(page, *, method="fast", epochs=300, target="1e-4") -> dic
     assert text, f"the pre-training ended without a result: {alert_text(page)!r}"
     page.wait_for_selector("body[data-state=ready]", state="attached")
     return json.loads(text)
+
+
+# --- a page broken on purpose: a real fatal error, a stopped frame loop ---------------------
+
+MAIN_GLOB = "**/nnpage/main.py"
+# Appended to the page's entry script by a route: hooks that break the page on purpose.
+MAIN_HOOK = """
+
+# --- appended by tests/browser/helpers.py (hooked_main) ---
+from pyodide.ffi import create_proxy as _proxy
+
+
+def _fatal():
+    json.loads("[" * 200_000)  # unguarded: overflows the WebAssembly stack (a real fatal error)
+
+
+def _break_frames():
+    APP.trainer.replay = None  # every animation frame now raises TypeError
+
+
+window.nnTestFatal = _proxy(_fatal)
+window.nnTestBreakFrames = _proxy(_break_frames)
+"""
+
+
+def hooked_main(page) -> None:
+    source = (ROOT / "nnpage" / "main.py").read_text() + MAIN_HOOK
+    page.route(
+        MAIN_GLOB,
+        lambda route: route.fulfill(status=200, body=source, content_type="text/x-python"),
+    )
+
+
+def forgive(watch) -> None:
+    """What the broken page threw at the browser until it was left is expected here."""
+    watch.page_errors[:] = [e for e in watch.page_errors if not _dying(e)]
+
+
+def _dying(text: str) -> bool:
+    return any(
+        part in text
+        for part in (
+            "fatal error",
+            "Maximum call stack",
+            "PythonError",
+            "TypeError",
+            "dead",
+            "Traceback",
+        )
+    )

@@ -13,8 +13,7 @@ import json
 from axe_playwright_python.sync_playwright import Axe
 
 from .conftest import wait_ready
-from .helpers import NEXT_FRAME, alert_text, move_pointer, wait_worker
-from .test_nothing_lost import forgive, hooked_main
+from .helpers import NEXT_FRAME, alert_text, forgive, hooked_main, move_pointer, wait_worker
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 1000}

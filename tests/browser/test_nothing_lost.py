@@ -16,28 +16,18 @@ import json
 
 import pytest
 
-from .conftest import ROOT, wait_ready
-from .helpers import alert_text, model, move_pointer, open_app, read_stage
+from .conftest import wait_ready
+from .helpers import (
+    MAIN_GLOB,
+    alert_text,
+    forgive,
+    hooked_main,
+    model,
+    move_pointer,
+    open_app,
+    read_stage,
+)
 
-MAIN_GLOB = "**/nnpage/main.py"
-# Appended to the page's entry script by a route: hooks that break the page on purpose.
-MAIN_HOOK = """
-
-# --- appended by tests/browser/test_nothing_lost.py ---
-from pyodide.ffi import create_proxy as _proxy
-
-
-def _fatal():
-    json.loads("[" * 200_000)  # unguarded: overflows the WebAssembly stack (a real fatal error)
-
-
-def _break_frames():
-    APP.trainer.replay = None  # every animation frame now raises TypeError
-
-
-window.nnTestFatal = _proxy(_fatal)
-window.nnTestBreakFrames = _proxy(_break_frames)
-"""
 SAVED = "() => localStorage.getItem('nn.autosave') || ''"
 # In one task (no timer, no animation frame in between): 20 pointer moves, Pause, then the live
 # model and the saved record as they are, kept in sessionStorage (it outlives a reload), and the
@@ -65,14 +55,6 @@ DRAW = """async ([frames]) => {
     await new Promise(r => requestAnimationFrame(r));
   }
 }"""
-
-
-def hooked_main(page) -> None:
-    source = (ROOT / "nnpage" / "main.py").read_text() + MAIN_HOOK
-    page.route(
-        MAIN_GLOB,
-        lambda route: route.fulfill(status=200, body=source, content_type="text/x-python"),
-    )
 
 
 def _train_and_pause(page, moves: int = 80) -> dict:
@@ -250,25 +232,6 @@ def _expect_dead(page, reason: str, reload: str) -> str:
     alert = alert_text(page)
     assert reason in alert and reload in alert, alert
     return alert
-
-
-def forgive(watch) -> None:
-    """What the broken page threw at the browser until it was left is expected here."""
-    watch.page_errors[:] = [e for e in watch.page_errors if not _dying(e)]
-
-
-def _dying(text: str) -> bool:
-    return any(
-        part in text
-        for part in (
-            "fatal error",
-            "Maximum call stack",
-            "PythonError",
-            "TypeError",
-            "dead",
-            "Traceback",
-        )
-    )
 
 
 def test_a_real_fatal_interpreter_error_is_reported_and_a_reload_restores(
