@@ -71,7 +71,7 @@ def check_text(text: object, what: str, max_bytes: int) -> str:
     # len(text) <= UTF-8 bytes <= 4 * len(text): count the bytes only when it can matter.
     if len(text) > max_bytes or (4 * len(text) > max_bytes and _utf8_size(text) > max_bytes):
         raise SchemaError(_too_big(what, _utf8_size(text), max_bytes))
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(), which would copy a big text)
         raise SchemaError(f"{what} is empty")
     found = _BINARY.search(text)
     if found:
@@ -84,7 +84,7 @@ def check_text(text: object, what: str, max_bytes: int) -> str:
 
 
 def _utf8_size(text: str) -> int:
-    return len(text.encode("utf-8", errors="surrogatepass"))
+    return len(text) if text.isascii() else len(text.encode("utf-8", errors="surrogatepass"))
 
 
 def _too_big(what: str, size: int, limit: int) -> str:
