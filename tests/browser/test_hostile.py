@@ -72,6 +72,16 @@ def padded(data: bytes, size: int) -> bytes:
     return data + b" " * (size - len(data))
 
 
+def _replaced(value, path: list, by: object):
+    """A copy of nested lists and objects ``value`` with the item at ``path`` replaced."""
+    copy = json.loads(json.dumps(value))
+    node = copy
+    for index in path[:-1]:
+        node = node[index]
+    node[path[-1]] = by
+    return copy
+
+
 def dataset_bytes(inputs, targets=None) -> bytes:
     targets = inputs if targets is None else targets
     return as_bytes({"format_version": 1, "inputs": inputs, "targets": targets})
@@ -189,10 +199,6 @@ RNN_PARAMS = RNN["params"]
 RNN_W = RNN["weights"]
 
 
-def _recurrent_w_h(row0: list) -> list:
-    return [RNN_W[0], [row0, *RNN_W[1][1:]], RNN_W[2]]
-
-
 # class -> [(file, what the alert names)]; "recurrent" files have "kind": "recurrent".
 MODELS: dict[str, list[tuple[bytes, list[str]]]] = {
     "deep nesting": [
@@ -224,7 +230,7 @@ MODELS: dict[str, list[tuple[bytes, list[str]]]] = {
             ["format_version must be 1, got -inf"],
         ),
         (
-            changed(RNN, weights=_recurrent_w_h([0.0] * 15 + [BIG])),
+            changed(RNN, weights=_replaced(RNN_W, [1, 0, 15], BIG)),
             ["weights[1] (W_h)[0][15] must be a finite number, got inf"],
         ),
     ],
@@ -235,12 +241,20 @@ MODELS: dict[str, list[tuple[bytes, list[str]]]] = {
         (changed(FF, params={"layers": "2-6-2"}), ["layers must be a list"]),
         (changed(FF, params={"layers": LAYERS, "bias": "yes"}), ["bias must be true or false"]),
         (changed(FF, weights={"0": 1}), ["weights must be a list"]),
-        (changed(FF, weights=[[[0] * 6, [0] * 5 + ["0"]]]), ["weights"]),
+        (
+            changed(FF, weights=_replaced(FF["weights"], [0, 1], "row")),
+            ["weights[0][1] must be a list"],
+        ),
+        (
+            changed(FF, weights=_replaced(FF["weights"], [2, 3, 4], "0")),
+            ["weights[2][3][4] must be a number, got '0'"],
+        ),
         (changed(FF, biases=None), ["biases must be a list"]),
         (changed(RNN, kind=["recurrent"]), ["model kind must be one of"]),
         (changed(RNN, params={**RNN_PARAMS, "layers": "4-16-2"}), ["[inputs, hidden, outputs]"]),
+        (changed(RNN, weights=_replaced(RNN_W, [1, 0], 5)), ["weights[1] (W_h)[0] must be a list"]),
         (
-            changed(RNN, weights=_recurrent_w_h([0.0] * 15 + ["0"])),
+            changed(RNN, weights=_replaced(RNN_W, [1, 0, 15], "0")),
             ["weights[1] (W_h)[0][15] must be a number, got '0'"],
         ),
         (
@@ -330,6 +344,7 @@ DATASETS: dict[str, list[tuple[str, bytes, list[str]]]] = {
         ("json", b'"inputs"', ["must be a JSON object or list"]),
         ("json", dataset_bytes([[0, True]]), ["inputs[0][1] must be a number"]),
         ("json", dataset_bytes({"x": 0}), ["inputs must be a list"]),
+        ("json", dataset_bytes([[0, 0], 5], [[0, 0], [0, 0]]), ["inputs[1] must be a list, got 5"]),
         ("csv", b"input_0,input_1,target_0,target_1\n0,x,0,0\n", ["column input_1: 'x'"]),
     ],
     "not UTF-8": [
@@ -477,7 +492,7 @@ def test_hostile_links(app_page, base_url_app, tmp_path):
         alert = _wait_alert(page)
         _dismiss(page)
         assert "settings the page cannot use" in alert, alert[:300]
-        missing = [fragment for fragment in named if fragment not in alert]
+        missing = [part for part in named if part not in alert]
         assert not missing, f"the alert does not say {missing}: {alert[:400]!r}"
         assert page.evaluate("document.body.dataset.state") == "ready"
 
@@ -516,13 +531,8 @@ def _done_plain() -> dict:
 
 
 def _nested(message: dict, path: list, value: object) -> str:
-    """``message`` as JSON with the value at ``path`` replaced."""
-    copy = json.loads(json.dumps(message))
-    node = copy
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return json.dumps(copy).replace(f'"{BIG}"', "1e999")
+    """``message`` as JSON text with the value at ``path`` replaced."""
+    return as_bytes(_replaced(message, path, value)).decode()
 
 
 PAST_LIMIT = f"js:' '.repeat({MESSAGE_MAX_BYTES + 1})"
@@ -783,6 +793,20 @@ def test_hostile_evolve_messages(app_page, base_url_app, tmp_path):
 
     for name, message, named in _evolve_messages():
         cases.run(f"from a worker: {name}", from_worker, message, named)
+
+    def from_worker_at_limit() -> None:  # read whole, and acted on: an error replaces the worker
+        error = json.dumps({"type": "error", "id": None, "kind": "internal", "message": "at 64 MB"})
+        _search(page, 1, 400)
+        page.wait_for_function("(window.nnEvolve?.workers?.length || 0) > 0")
+        handler = "window.nnEvolve.workers[0].onmessage"
+        page.evaluate(
+            RECEIVE, [handler, *_message_args(AT_LIMIT(json.dumps(error), MESSAGE_MAX_BYTES))]
+        )
+        _wait_status(page, "#evolve-status", "A worker reported an error (at 64 MB)")
+        page.click("#evolve-cancel")
+        page.wait_for_selector("#evolve[data-state=cancelled]", state="attached")
+
+    cases.run("from a worker: at the size limit", from_worker_at_limit)
 
     _search(page, 1000, 2000)  # long enough to outlast every case below
     page.wait_for_function("(window.nnEvolve?.busy?.length || 0) > 0", timeout=WORKER_READY_MS)
