@@ -5,7 +5,10 @@ One test per entry point, each running every hostile class in ONE page, one afte
 model files picked and dropped (feed-forward and recurrent), dataset files, moves files, shared
 links, the pre-training worker's messages both ways, and the evolve pool's messages both ways.
 A class that goes wrong is recorded under its name and the test goes on, so the failure names
-every class that failed; the page must survive them all in a row and be alive at the end.
+every class that failed; the page must survive them all in a row and be alive at the end. The
+file and message entry points share one page, opened once (a page costs ~9 s of CPU to boot its
+interpreter and its worker): each test starts on the page the previous one left alive, which
+makes "survives everything in a row" stronger still. Links need a page opened with the link.
 
 The classes: deep nesting (the 200 kB file that used to kill Pyodide), huge arrays, huge objects,
 huge strings, numbers beyond float range, wrong types at every level, bytes that are not UTF-8,
@@ -16,8 +19,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import json
 from pathlib import Path
+
+import pytest
 
 from nn import Network, RecurrentNetwork, Trainer, random_dataset
 from nn.defaults import (
@@ -31,6 +37,7 @@ from nn.schema import dataset_message, done_message, evaluate_message, train_mes
 from nn.trajectories import circle, dump_moves
 from nnpage.linkstate import MAX_LENGTH as LINK_LIMIT
 
+from .conftest import PageWatch
 from .helpers import (
     RUN_TIMEOUT_MS,
     WORKER_READY_MS,
@@ -38,7 +45,6 @@ from .helpers import (
     model,
     move_pointer,
     open_app,
-    open_with_worker,
     pretrain_generated,
     read_stage,
     wait_worker,
@@ -111,6 +117,38 @@ class Cases:
         )
 
 
+@pytest.fixture(scope="module")
+def shared(browser, browser_context_args, base_url_app):
+    """The page the file and message tests share, with a ``PageWatch`` on it (as ``app_page``
+    has: no foreign request, console error or uncaught exception is allowed)."""
+    viewport = {"width": 1280, "height": 1000}
+    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
+    watch = PageWatch()
+    context.on("request", watch.on_request)
+    page = context.new_page()
+    page.on("console", watch.on_console)
+    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    page.on("worker", lambda worker: worker.on("console", watch.on_console))
+    open_app(page, base_url_app)
+    yield page, watch
+    context.close()
+
+
+@pytest.fixture
+def shared_page(shared):
+    """The shared page as a test finds it: ready (else the previous test killed it, and this one
+    fails at once), no alert, learning off so that only imports change the weights."""
+    page, watch = shared
+    for problems in (watch.foreign, watch.console_errors, watch.page_errors):
+        problems.clear()  # each test answers for its own
+    assert page.evaluate("document.body.dataset.state") == "ready", alert_text(page)
+    if page.is_visible("#alert"):
+        _dismiss(page)
+    page.uncheck("#backprop")
+    yield page
+    assert not watch.problems(), "\n".join(watch.problems())
+
+
 def _wait_alert(page, timeout: int = ALERT_MS) -> str:
     page.wait_for_selector("#alert:not([hidden])", state="attached", timeout=timeout)
     return alert_text(page)
@@ -176,12 +214,15 @@ DROP = """() => {
 }"""
 
 
+_ALIVE = itertools.count()
+
+
 def _alive(page, files: Files, start: int = 0) -> None:
     """After the last hostile case: a valid model imports, the network learns from the pointer,
     and the pre-training worker trains (a fresh one if the old one was dropped)."""
-    good = good_model(seed=11)
-    files.pick("#model-import", "good.json", json.dumps(good).encode())
-    _wait_status(page, "#status", "Imported good.json")
+    good, name = good_model(seed=11), f"good-{next(_ALIVE)}.json"  # a status no test has shown
+    files.pick("#model-import", name, json.dumps(good).encode())
+    _wait_status(page, "#status", f"Imported {name}")
     assert model(page)["weights"] == good["weights"]
     page.check("#backprop")
     before = read_stage(page)["iterations"]
@@ -190,6 +231,63 @@ def _alive(page, files: Files, start: int = 0) -> None:
     assert pretrain_generated(page, epochs=5, target="")["epochs_done"] == 5
     assert page.evaluate("document.body.dataset.state") == "ready"
     assert alert_text(page) == ""
+
+
+# --- links -------------------------------------------------------------------------------------
+
+# class -> (fragment, what the alert names). The first is opened with the page (the link read at
+# start-up); the others are typed into the address bar (hashchange).
+LINKS = {
+    "deep nesting": ("layers=" + "%5B" * 140 + "2-6-2" + "%5D" * 140, ["Layers '[[[["]),
+    "huge array": ("layers=" + "-".join(["2"] * 300), ["Layers '2-2-2-2", "got 300"]),
+    "huge object": (
+        "&".join(f"k{i}=1" for i in range(150)),
+        ["150 unknown settings: 'k0', 'k1', 'k2' and 147 more"],
+    ),
+    "huge string": ("layers=2-6-2&activation=" + "x" * 100_000, ["100,024 characters long"]),
+    "beyond float range": ("lr=1e999&seed=1e999", ["Learning rate '1e999'", "Seed '1e999'"]),
+    "wrong types": ("bias=maybe&norm=[1]&layers={}&dropout=true", ["Bias 'maybe'", "Layers '{}'"]),
+    "not UTF-8": ("activation=%FF%FE%00&optimizer=%C3%28", ["Activation", "Optimizer"]),
+    "empty": ("layers=&lr=&=&&", ["Layers ''"]),
+    "past the size limit": ("seed=1&x=" + "a" * 1000, ["1,009 characters long, over the 1,000"]),
+}
+
+
+def test_hostile_links(app_page, base_url_app, tmp_path):
+    """A hostile link (opened, then typed): the page keeps its defaults for what it cannot use,
+    names it in the alert, and lives on; a link exactly at the length limit is read."""
+    page, files = app_page, Files(app_page, tmp_path)
+    cases = Cases(page, "links")
+    kinds = list(LINKS)
+    first, named = LINKS[kinds[0]]
+    open_app(page, f"{base_url_app}#{first}")
+
+    def refused(fragment: str, named: list[str], opened: bool = False) -> None:
+        if not opened:
+            page.evaluate("fragment => { location.hash = fragment; }", fragment)
+        alert = _wait_alert(page)
+        _dismiss(page)
+        assert "settings the page cannot use" in alert, alert[:300]
+        missing = [part for part in named if part not in alert]
+        assert not missing, f"the alert does not say {missing}: {alert[:400]!r}"
+        assert page.evaluate("document.body.dataset.state") == "ready"
+
+    cases.run(f"{kinds[0]} (opened)", refused, first, named, True)
+    page.uncheck("#backprop")  # (a change of setting clears the alert: not before reading it)
+    for kind in kinds[1:]:
+        cases.run(kind, refused, *LINKS[kind])
+
+    def accepted() -> None:  # leading zeros are allowed, so a seed can pad a link to the limit
+        at_limit = "layers=2-6-2&seed=" + "0" * (LINK_LIMIT - 19) + "7"
+        assert len(at_limit) == LINK_LIMIT
+        page.evaluate("fragment => { location.hash = fragment; }", at_limit)
+        page.wait_for_function("window.nnApp.exportModel().includes('\"seed\": 7')")
+        assert model(page)["params"]["layers"] == [2, 6, 2]
+        assert alert_text(page) == ""
+
+    cases.run("at the size limit", accepted)
+    cases.run("alive afterwards", _alive, page, files)
+    cases.done()
 
 
 # --- model files -------------------------------------------------------------------------------
@@ -293,30 +391,28 @@ def _model_file_cases(page, files: Files, send, how: str) -> None:
         assert model(page)["weights"] == export["weights"]
         assert page.evaluate("document.body.dataset.mode || 'follow'") == mode
 
+    cases.run("at the size limit (feed-forward)", accepted, f"{how}.json", good_model(2), "follow")
     cases.run(
-        "at the size limit (feed-forward)", accepted, "at-limit.json", good_model(2), "follow"
-    )
-    cases.run(
-        "at the size limit (recurrent)", accepted, "rnn.json", good_recurrent(3), "anticipate"
+        "at the size limit (recurrent)",
+        accepted,
+        f"{how}-rnn.json",
+        good_recurrent(3),
+        "anticipate",
     )
     cases.run("alive afterwards", _alive, page, files)
     cases.done()
 
 
-def test_hostile_model_files_picked(app_page, base_url_app, tmp_path):
+def test_hostile_model_files_picked(shared_page, tmp_path):
     """Picked model files: every class refused by name, nothing changed; at the limit read."""
-    page, files = app_page, Files(app_page, tmp_path)
-    open_app(page, base_url_app)
-    page.uncheck("#backprop")  # the weights change only by an import until _alive
+    page, files = shared_page, Files(shared_page, tmp_path)
     pick = lambda name, data: files.pick("#model-import", name, data)  # noqa: E731
     _model_file_cases(page, files, pick, "picked")
 
 
-def test_hostile_model_files_dropped(app_page, base_url_app, tmp_path):
+def test_hostile_model_files_dropped(shared_page, tmp_path):
     """Model files dropped on the page: the same classes, the same outcome."""
-    page, files = app_page, Files(app_page, tmp_path)
-    open_app(page, base_url_app)
-    page.uncheck("#backprop")
+    page, files = shared_page, Files(shared_page, tmp_path)
     _model_file_cases(page, files, files.drop, "dropped")
 
 
@@ -362,12 +458,10 @@ DATASETS: dict[str, list[tuple[str, bytes, list[str]]]] = {
 }
 
 
-def test_hostile_dataset_files(app_page, base_url_app, tmp_path):
+def test_hostile_dataset_files(shared_page, tmp_path):
     """Dataset files (JSON and CSV): every class refused by name, the dataset and the network
     unchanged; a file exactly at the limit imports."""
-    page, files = app_page, Files(app_page, tmp_path)
-    open_app(page, base_url_app)
-    page.uncheck("#backprop")
+    page, files = shared_page, Files(shared_page, tmp_path)
     cases = Cases(page, "dataset files")
 
     def refused(name: str, data: bytes, named: list[str]) -> None:
@@ -429,12 +523,10 @@ MOVES: dict[str, list[tuple[bytes, list[str]]]] = {
 }
 
 
-def test_hostile_moves_files(app_page, base_url_app, tmp_path):
+def test_hostile_moves_files(shared_page, tmp_path):
     """Anticipate's moves files: every class refused by name, size before reading; a file at the
     limit (trailing white space) imports its strokes."""
-    page, files = app_page, Files(app_page, tmp_path)
-    open_app(page, base_url_app)
-    page.uncheck("#backprop")
+    page, files = shared_page, Files(shared_page, tmp_path)
     cases = Cases(page, "moves files")
 
     def refused(name: str, data: bytes, named: list[str]) -> None:
@@ -451,63 +543,6 @@ def test_hostile_moves_files(app_page, base_url_app, tmp_path):
         text = dump_moves(times, circle(120, seed=0)).encode()
         files.pick("#moves-import", "at-limit.csv", padded(text, MOVES_MAX_BYTES))
         _wait_status(page, "#status", "in 1 strokes from at-limit.csv")
-
-    cases.run("at the size limit", accepted)
-    cases.run("alive afterwards", _alive, page, files)
-    cases.done()
-
-
-# --- links -------------------------------------------------------------------------------------
-
-# class -> (fragment, what the alert names). The first is opened with the page (the link read at
-# start-up); the others are typed into the address bar (hashchange).
-LINKS = {
-    "deep nesting": ("layers=" + "%5B" * 140 + "2-6-2" + "%5D" * 140, ["Layers '[[[["]),
-    "huge array": ("layers=" + "-".join(["2"] * 300), ["Layers '2-2-2-2", "got 300"]),
-    "huge object": (
-        "&".join(f"k{i}=1" for i in range(150)),
-        ["150 unknown settings: 'k0', 'k1', 'k2' and 147 more"],
-    ),
-    "huge string": ("layers=2-6-2&activation=" + "x" * 100_000, ["100,024 characters long"]),
-    "beyond float range": ("lr=1e999&seed=1e999", ["Learning rate '1e999'", "Seed '1e999'"]),
-    "wrong types": ("bias=maybe&norm=[1]&layers={}&dropout=true", ["Bias 'maybe'", "Layers '{}'"]),
-    "not UTF-8": ("activation=%FF%FE%00&optimizer=%C3%28", ["Activation", "Optimizer"]),
-    "empty": ("layers=&lr=&=&&", ["Layers ''"]),
-    "past the size limit": ("seed=1&x=" + "a" * 1000, ["1,009 characters long, over the 1,000"]),
-}
-
-
-def test_hostile_links(app_page, base_url_app, tmp_path):
-    """A hostile link (opened, then typed): the page keeps its defaults for what it cannot use,
-    names it in the alert, and lives on; a link exactly at the length limit is read."""
-    page, files = app_page, Files(app_page, tmp_path)
-    cases = Cases(page, "links")
-    kinds = list(LINKS)
-    first, named = LINKS[kinds[0]]
-    open_app(page, f"{base_url_app}#{first}")
-
-    def refused(fragment: str, named: list[str], opened: bool = False) -> None:
-        if not opened:
-            page.evaluate("fragment => { location.hash = fragment; }", fragment)
-        alert = _wait_alert(page)
-        _dismiss(page)
-        assert "settings the page cannot use" in alert, alert[:300]
-        missing = [part for part in named if part not in alert]
-        assert not missing, f"the alert does not say {missing}: {alert[:400]!r}"
-        assert page.evaluate("document.body.dataset.state") == "ready"
-
-    cases.run(f"{kinds[0]} (opened)", refused, first, named, True)
-    page.uncheck("#backprop")  # (a change of setting clears the alert: not before reading it)
-    for kind in kinds[1:]:
-        cases.run(kind, refused, *LINKS[kind])
-
-    def accepted() -> None:  # leading zeros are allowed, so a seed can pad a link to the limit
-        at_limit = "layers=2-6-2&seed=" + "0" * (LINK_LIMIT - 19) + "7"
-        assert len(at_limit) == LINK_LIMIT
-        page.evaluate("fragment => { location.hash = fragment; }", at_limit)
-        page.wait_for_function("window.nnApp.exportModel().includes('\"seed\": 7')")
-        assert model(page)["params"]["layers"] == [2, 6, 2]
-        assert alert_text(page) == ""
 
     cases.run("at the size limit", accepted)
     cases.run("alive afterwards", _alive, page, files)
@@ -612,14 +647,13 @@ LISTEN = """() => {
 }"""
 
 
-def test_hostile_pretraining_worker_messages(app_page, base_url_app, tmp_path):
+def test_hostile_pretraining_worker_messages(shared_page, tmp_path):
     """To the worker: it answers each with an error naming the problem (shown in the alert),
     takes a message exactly at the size limit, and then still trains. From the worker: the page
     takes one at the limit, names every hostile one, drops that worker and keeps the network's
     weights; the next pre-training starts a fresh worker."""
-    page, files = app_page, Files(app_page, tmp_path)
-    open_with_worker(page, base_url_app)
-    page.uncheck("#backprop")
+    page, files = shared_page, Files(shared_page, tmp_path)
+    wait_worker(page)
     cases = Cases(page, "pre-training worker messages")
     page.evaluate(LISTEN)
     worker = "window.nnPretrain.worker"
@@ -771,13 +805,11 @@ INTERCEPT = """() => {
 }"""
 
 
-def test_hostile_evolve_messages(app_page, base_url_app, tmp_path):
+def test_hostile_evolve_messages(shared_page, tmp_path):
     """To an evolve worker in a running search: it answers each hostile message with an error
     naming the problem and goes on evaluating for the pool. From a worker: the pool names the
     problem in the panel and replaces that worker; a search afterwards still gets results."""
-    page, files = app_page, Files(app_page, tmp_path)
-    open_with_worker(page, base_url_app, worker=False)
-    page.uncheck("#backprop")
+    page, files = shared_page, Files(shared_page, tmp_path)
     cases = Cases(page, "evolve messages")
 
     def from_worker(message: object, named: list[str]) -> None:
