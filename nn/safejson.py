@@ -4,7 +4,8 @@
 that recursion runs on the WebAssembly stack, and ``"[" * 20_000`` (20 kB) overflows it: Pyodide
 reports a fatal error, which no ``try``/``except`` can catch, and the interpreter is gone. So every
 entry point parses with ``loads`` here, which first scans the text without recursion and with
-C-speed string operations only (regular expressions, ``split``, one numpy ``cumsum``), then parses.
+C-speed operations only (a regular expression, then numpy over chunks of a million characters,
+so the scan's memory stays a few megabytes whatever the text's size), then parses.
 
 What the scan refuses, each with a ``SchemaError`` naming the problem (``what`` names the input):
 
@@ -16,8 +17,10 @@ What the scan refuses, each with a ``SchemaError`` naming the problem (``what`` 
 - ``NaN``, ``Infinity`` and ``-Infinity`` (not JSON; a number beyond float range, like ``1e999``,
   parses as infinity and is refused by the schema, which wants finite numbers).
 
-JSON has no references, so the parsed data is at most a small multiple of the text's size: huge
-arrays and objects are bounded by ``max_bytes``, and the schema then checks their shape.
+JSON has no references, so the parsed data is bounded by the text's size (a few tens of bytes of
+Python objects per byte at worst, for ``[[],[],...]``): huge arrays and objects are bounded by
+``max_bytes``, and the schema then checks their shape. A parse that still runs out of memory is a
+``SchemaError`` too.
 
 >>> loads('{"a": [1, 2.5]}', "model")
 {'a': [1, 2.5]}
@@ -41,10 +44,12 @@ from nn.errors import SchemaError
 __all__ = ["check_text", "loads", "scan"]
 
 _ESCAPE = re.compile(r"\\.", re.DOTALL)  # a backslash and the character it escapes
-_SEPARATOR = np.zeros(256, dtype=bool)  # byte -> ends a number literal
-_SEPARATOR[list(b" \t\n\r[]{}:,")] = True
-_STEP = np.zeros(256, dtype=np.int8)  # byte -> change of nesting depth
-_STEP[list(b"[{")], _STEP[list(b"]}")] = 1, -1
+# Character classes of the scan, by code point (every code point from 127 up counts as 127).
+_LITERAL, _SEPARATOR, _OPEN, _CLOSE, _QUOTE = range(5)
+_CLASS = np.full(128, _LITERAL, dtype=np.int8)  # letters, digits, signs: part of a value
+_CLASS[list(b" \t\n\r:,")] = _SEPARATOR
+_CLASS[list(b"[{")], _CLASS[list(b"]}")], _CLASS[ord('"')] = _OPEN, _CLOSE, _QUOTE
+_CHUNK = 1 << 20  # characters scanned at a time: the scan's memory stays a few MB at any size
 _BINARY = re.compile("[\x00\ufffd]")  # NUL, or what a decoder puts for bytes that are not UTF-8
 
 
@@ -66,7 +71,7 @@ def check_text(text: object, what: str, max_bytes: int) -> str:
     # len(text) <= UTF-8 bytes <= 4 * len(text): count the bytes only when it can matter.
     if len(text) > max_bytes or (4 * len(text) > max_bytes and _utf8_size(text) > max_bytes):
         raise SchemaError(_too_big(what, _utf8_size(text), max_bytes))
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(), which would copy a big text)
         raise SchemaError(f"{what} is empty")
     found = _BINARY.search(text)
     if found:
@@ -79,7 +84,7 @@ def check_text(text: object, what: str, max_bytes: int) -> str:
 
 
 def _utf8_size(text: str) -> int:
-    return len(text.encode("utf-8", errors="surrogatepass"))
+    return len(text) if text.isascii() else len(text.encode("utf-8", errors="surrogatepass"))
 
 
 def _too_big(what: str, size: int, limit: int) -> str:
@@ -95,34 +100,84 @@ def scan(text: str, what: str) -> None:
     docstring); says nothing about whether it is valid JSON (the parser says that)."""
     # Outside strings a backslash is invalid JSON, and the parser stops there: wherever the scan
     # and the parser could disagree about what is inside a string, the parser has stopped already.
-    parts = _ESCAPE.sub("", text).split('"')  # odd parts are string contents
-    if len(parts) % 2 == 0:
+    text = _ESCAPE.sub("", text)
+    found = _Found()
+    for at in range(0, len(text), _CHUNK):
+        found.add(text[at : at + _CHUNK], at)
+    if found.open_quote is not None:
         raise SchemaError(f"{what} is not valid JSON: a string is not closed")
-    longest = max(map(len, parts[1::2]), default=0)
-    if longest > JSON_MAX_STRING:
+    if found.string > JSON_MAX_STRING:
         raise SchemaError(
-            f"{what} has a string of {longest:,} characters; at most "
+            f"{what} has a string of {found.string:,} characters; at most "
             f"{JSON_MAX_STRING:,} are allowed"
         )
-    # Everything outside strings, one byte per character (non-ASCII there is invalid JSON anyway).
-    structure = np.frombuffer(" ".join(parts[0::2]).encode("utf-8", "replace"), dtype=np.uint8)
-    separators = np.flatnonzero(_SEPARATOR[structure])  # white space and [ ] { } : ,
-    edges = np.concatenate(([-1], separators, [len(structure)]))
-    longest = int(np.diff(edges).max()) - 1  # the longest run between two separators
-    if longest > JSON_MAX_NUMBER:
-        at = int(edges[np.argmax(np.diff(edges))]) + 1
-        sample = bytes(structure[at : at + 20]).decode("utf-8", "replace")
+    length, start = found.value
+    if length > JSON_MAX_NUMBER:
+        sample = text[start : start + 20]
         raise SchemaError(
-            f"{what} has a value of {longest:,} characters ({sample}...); a number has at "
+            f"{what} has a value of {length:,} characters ({sample}...); a number has at "
             f"most {JSON_MAX_NUMBER}"
         )
-    step = _STEP[structure[separators]]  # +1 for [ and {, -1 for ] and }, 0 otherwise
-    depth = int(np.cumsum(step, dtype=np.int32).max(initial=0))
-    if depth > JSON_MAX_DEPTH:
+    if found.deepest > JSON_MAX_DEPTH:
         raise SchemaError(
-            f"{what} is nested {depth:,} deep; at most {JSON_MAX_DEPTH} levels of "
+            f"{what} is nested {found.deepest:,} deep; at most {JSON_MAX_DEPTH} levels of "
             "arrays and objects are allowed"
         )
+
+
+class _Found:
+    """What ``scan`` has seen so far, carried from one chunk of the text to the next: the
+    longest string, the longest value outside strings, the deepest nesting."""
+
+    def __init__(self) -> None:
+        self.quotes = 0  # quotes seen: odd while inside a string
+        self.open_quote: int | None = None  # where the string being read began
+        self.string = 0  # characters in the longest string
+        self.run = 0  # characters of the value running at the end of the last chunk
+        self.value = (0, 0)  # (characters, start) of the longest value outside strings
+        self.depth = 0
+        self.deepest = 0
+
+    def add(self, chunk: str, at: int) -> None:
+        if chunk.isascii():  # one byte per character
+            kind = _CLASS[np.frombuffer(chunk.encode("ascii"), dtype=np.uint8)]  # (n,)
+        else:
+            codes = np.frombuffer(chunk.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+            kind = _CLASS[np.minimum(codes, 127)]  # (n,) a class per character
+        quote = kind == _QUOTE
+        # A character after an odd number of quotes is inside a string (the opening quote too).
+        outside = ((np.cumsum(quote, dtype=np.int32) + (self.quotes & 1)) & 1) == 0  # (n,)
+        self._strings(np.flatnonzero(quote) + at)
+        self._values(np.flatnonzero(~((kind == _LITERAL) & outside)), len(kind), at)
+        step = ((kind == _OPEN) & outside).astype(np.int8) - ((kind == _CLOSE) & outside)
+        depth = np.cumsum(step, dtype=np.int32) + self.depth  # (n,) nesting after each character
+        if len(depth):
+            self.deepest = max(self.deepest, int(depth.max()))
+            self.depth = int(depth[-1])
+
+    def _strings(self, quotes: np.ndarray) -> None:
+        """Pair the quotes (positions in the text), the first with a string left open."""
+        self.quotes += len(quotes)
+        if self.open_quote is not None:
+            quotes = np.concatenate(([self.open_quote], quotes))
+        self.open_quote = int(quotes[-1]) if len(quotes) % 2 else None
+        pairs = quotes[: len(quotes) // 2 * 2]
+        if len(pairs):
+            self.string = max(self.string, int((pairs[1::2] - pairs[0::2]).max()) - 1)
+
+    def _values(self, breaks: np.ndarray, n: int, at: int) -> None:
+        """Runs of value characters between ``breaks`` (positions in the chunk)."""
+        if not len(breaks):  # the chunk is all one value, going on from the last one
+            self.run += n
+            self.value = max(self.value, (self.run, at + n - self.run))
+            return
+        edges = np.concatenate(([-1], breaks, [n]))
+        runs = np.diff(edges) - 1  # (breaks + 1,) the first one continues the last chunk's
+        runs[0] += self.run
+        longest = int(np.argmax(runs))
+        start = at + int(edges[longest]) + 1 - (self.run if longest == 0 else 0)
+        self.value = max(self.value, (int(runs[longest]), start))
+        self.run = int(runs[-1])
 
 
 def loads(text: object, what: str, max_bytes: int | None = None) -> Any:
@@ -143,3 +198,5 @@ def loads(text: object, what: str, max_bytes: int | None = None) -> Any:
         if isinstance(exc, SchemaError):
             raise
         raise SchemaError(f"{what} is not valid JSON ({exc})") from None
+    except MemoryError:
+        raise SchemaError(f"{what} holds too many values to parse here (out of memory)") from None

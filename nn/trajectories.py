@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nn.activations import ACTIVATIONS
-from nn.defaults import ANTICIPATE_DEFAULTS, RECURRENT_PRETRAIN
+from nn.defaults import ANTICIPATE_DEFAULTS, MOVES_MAX_BYTES, MOVES_MAX_EVENTS, RECURRENT_PRETRAIN
 from nn.errors import SchemaError
+from nn.safejson import check_text
 from nn.validation import check_array, check_int, check_real, show
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "lissajous",
     "parse_moves",
     "random_curve",
+    "read_moves",
     "resample",
     "roll",
     "sequences",
@@ -65,7 +67,7 @@ N_OUTPUTS = 2  # the next dx, dy
 GAP_MS = 250.0  # a pause this long between two events starts a new stroke
 SCALE = float(ANTICIPATE_DEFAULTS["displacement_scale"])
 HZ = float(ANTICIPATE_DEFAULTS["sample_hz"])
-MAX_EVENTS = 1_000_000
+MAX_EVENTS = MOVES_MAX_EVENTS
 
 Array = np.ndarray
 
@@ -276,23 +278,33 @@ def generate(kind: str, strokes: int, samples: int, seed: int | None = 0) -> lis
 # --- moves.csv ------------------------------------------------------------------------------------
 
 
-def parse_moves(text: str) -> list[tuple[Array, Array]]:
-    """``moves.csv`` text -> strokes, each ``(times_ms (N,), positions (N, 2))``."""
-    if not isinstance(text, str):
+def parse_moves(text: object) -> list[tuple[Array, Array]]:
+    """``moves.csv`` text (str, or bytes that must be UTF-8) -> strokes, each
+    ``(times_ms (N,), positions (N, 2))``; anything else raises a ``SchemaError`` naming the
+    problem. Size, emptiness, binary content and the number of lines are checked before any row
+    is built (``nn.safejson.check_text``); white space at the end is ignored."""
+    if not isinstance(text, str | bytes | bytearray):
         raise SchemaError(f"moves text must be a string, got {show(text)}")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    body = check_text(text, "the moves file", MOVES_MAX_BYTES).rstrip()
+    # Line breaks as the csv module counts them (\n, \r\n or a lone \r), at C speed: each line
+    # holds at most one event, so this bounds the rows before a single one is built.
+    lines = 1 + body.count("\n") + body.count("\r") - body.count("\r\n")
+    if lines - 1 > MAX_EVENTS:
+        raise SchemaError(
+            f"the moves file has {lines:,} lines; it holds at most {MAX_EVENTS:,} events, one a "
+            "line after the header"
+        )
+    reader = csv.reader(io.StringIO(body, newline=""))
     try:
         rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
     except csv.Error as exc:
         raise SchemaError(f"line {reader.line_num}: not valid CSV ({exc})") from None
     if not rows or [c.strip() for c in rows[0][1]] != ["time_ms", "x", "y"]:
         got = ",".join(rows[0][1]) if rows else "nothing"
-        raise SchemaError(f"line 1: a moves file starts with the header time_ms,x,y; got {got!r}")
-    if len(rows) - 1 > MAX_EVENTS:
         raise SchemaError(
-            f"a moves file holds at most {MAX_EVENTS:,} events, got {len(rows) - 1:,}"
+            f"line 1: a moves file starts with the header time_ms,x,y; got {show(got)}"
         )
-    values = np.empty((len(rows) - 1, 3))
+    values = np.empty((len(rows) - 1, 3))  # (events, 3): time_ms, x, y
     for i, (number, row) in enumerate(rows[1:]):
         if len(row) != 3:
             raise SchemaError(f"line {number}: expected 3 values (time_ms,x,y), got {len(row)}")
@@ -304,8 +316,8 @@ def parse_moves(text: str) -> list[tuple[Array, Array]]:
             limit = 1e12 if j == 0 else 10.0
             if not abs(value) <= limit:
                 raise SchemaError(
-                    f"line {number}, column {('time_ms', 'x', 'y')[j]}: {cell.strip()!r} is not "
-                    f"a finite number of size <= {limit:g}"
+                    f"line {number}, column {('time_ms', 'x', 'y')[j]}: {show(cell.strip())} is "
+                    f"not a finite number of size <= {limit:g}"
                 )
             values[i, j] = value
         if i and values[i, 0] < values[i - 1, 0]:
@@ -317,6 +329,21 @@ def parse_moves(text: str) -> list[tuple[Array, Array]]:
         raise SchemaError("the moves file has a header but no events")
     breaks = np.flatnonzero(np.diff(values[:, 0]) > GAP_MS) + 1
     return [(part[:, 0], part[:, 1:]) for part in np.split(values, breaks)]
+
+
+def read_moves(text: object, hz: float = HZ) -> list[Array]:
+    """``moves.csv`` text -> its strokes resampled at ``hz``, each ``(N, 2)``: ``parse_moves``
+    then ``resample``, refusing (before resampling) more than ``MAX_EVENTS`` samples in all
+    (strokes of slow events would otherwise grow without bound)."""
+    strokes = parse_moves(text)
+    step = 1000.0 / check_real(hz, "hz", low=0.0)  # ms per sample
+    samples = sum(int((t[-1] - t[0]) // step) + 1 for t, _ in strokes)
+    if samples > MAX_EVENTS:
+        raise SchemaError(
+            f"the moves file lasts {samples * step / 1000:,.0f} s in {len(strokes):,} strokes, "
+            f"{samples:,} samples at {hz:g} Hz; at most {MAX_EVENTS:,} are allowed"
+        )
+    return [resample(t, p, hz) for t, p in strokes]
 
 
 def dump_moves(times_ms: object, positions: object) -> str:
@@ -335,5 +362,11 @@ def resample(times_ms: object, positions: object, hz: float = HZ) -> Array:
     p = check_array(positions, "positions", (len(t), 2), limit=10.0)
     if len(t) == 0:
         return np.empty((0, 2))
-    grid = np.arange(t[0], t[-1] + 1e-9, 1000.0 / check_real(hz, "hz", low=0.0))  # ms
+    step = 1000.0 / check_real(hz, "hz", low=0.0)  # ms per sample
+    if (t[-1] - t[0]) / step >= MAX_EVENTS:
+        raise SchemaError(
+            f"events over {(t[-1] - t[0]) / 1000:,.0f} s are {(t[-1] - t[0]) / step:,.0f} "
+            f"samples at {hz:g} Hz; at most {MAX_EVENTS:,} are allowed"
+        )
+    grid = np.arange(t[0], t[-1] + 1e-9, step)  # (samples,) ms
     return np.stack([np.interp(grid, t, p[:, 0]), np.interp(grid, t, p[:, 1])], axis=1)

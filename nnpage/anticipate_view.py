@@ -30,13 +30,12 @@ import numpy as np
 from pyscript import document, window
 
 from nn import NNError, RecurrentNetwork
-from nn.defaults import ANTICIPATE_DEFAULTS, RECURRENT_DEFAULTS
+from nn.defaults import ANTICIPATE_DEFAULTS, MOVES_MAX_BYTES, RECURRENT_DEFAULTS
 from nn.trajectories import (
     N_INPUTS,
     N_OUTPUTS,
     dump_moves,
-    parse_moves,
-    resample,
+    read_moves,
     strokes_to_sequences,
 )
 from nnpage.anticipate import Anticipator
@@ -362,6 +361,13 @@ class AnticipateMode:
         files = self.el["moves-import"].files
         if files.length:
             file = files.item(0)
+            if file.size > MOVES_MAX_BYTES or file.size == 0:  # before reading a byte of it
+                self.el["moves-import"].value = ""
+                size = "empty" if file.size == 0 else f"{file.size / 1e6:.1f} MB"
+                raise NNError(
+                    f"The moves file {str(file.name)!r} was not imported: it is {size}, and a "
+                    f"moves file has 1 byte to {MOVES_MAX_BYTES / 1e6:.0f} MB."
+                )
             file.text().then(
                 create_once_callable(lambda text: self._guard(lambda: self._parse(file.name, text)))
             )
@@ -369,7 +375,7 @@ class AnticipateMode:
     def _parse(self, name: str, text: str) -> None:
         self.el["moves-import"].value = ""
         try:
-            strokes = [resample(t, p) for t, p in parse_moves(text)]
+            strokes = read_moves(text)  # size, binary, lines, then every row
             strokes_to_sequences(strokes)  # long enough to train on?
         except NNError as exc:
             raise NNError(f"The moves file {name!r} was not imported: {exc}") from None

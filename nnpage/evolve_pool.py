@@ -253,7 +253,7 @@ class Pool:
             self.on_result(task["index"], result)
             self._feed(slot)
         elif kind == "error":
-            self._crashed(slot, f"reported an error ({message['message']})")
+            self._crashed(slot, f"reported an error ({message['message'][:300]})")
 
     def _error(self, slot: _Slot, worker, event) -> None:
         if hasattr(event, "preventDefault"):

@@ -68,6 +68,14 @@ class Evaluator:
         except NNError as exc:
             send(schema.error_message(None, f"the worker rejected a message: {exc}", "invalid"))
             return
+        try:
+            self.dispatch(message)
+        except Exception as exc:  # a bug: say so rather than die with only a console line
+            text = f"the evolve worker failed on a {message['type']!r} message: {exc!r}"
+            send(schema.error_message(message.get("id"), text[:1000], "internal"))
+
+    def dispatch(self, message: dict) -> None:
+        """Act on one validated message."""
         kind = message["type"]
         if kind == "warmup":
             send(schema.ready_message(nn.__version__))

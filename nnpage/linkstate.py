@@ -128,11 +128,19 @@ def from_fragment(text: str, defaults: Settings | None = None) -> LinkState:
         )
     values: dict[str, str] = {}
     problems: list[str] = []
+    unknown: list[str] = []
     for key, value in parse_qsl(body, keep_blank_values=True):
         if key in KEYS:
             values[key] = value  # the last one wins, as in a query string
         else:
-            problems.append(f"The link has an unknown setting {_show(key)}.")
+            unknown.append(_show(key))
+    if len(unknown) == 1:
+        problems.append(f"The link has an unknown setting {unknown[0]}.")
+    elif unknown:  # one sentence, not one per key: a link can hold hundreds
+        more = f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else ""
+        problems.append(
+            f"The link has {len(unknown):,} unknown settings: {', '.join(unknown[:3])}{more}."
+        )
     preset = values.pop("preset", None)
     if preset is not None and preset not in PRESETS:
         problems.append(f"Preset {_show(preset)} is not one of {', '.join(PRESETS)}.")
@@ -142,8 +150,9 @@ def from_fragment(text: str, defaults: Settings | None = None) -> LinkState:
         try:
             settings = settings.replace(**PARSERS[key](value)).check()
         except SchemaError as exc:
-            message = str(exc)
-            if _show(value.strip()) not in message:  # make sure the bad value is named
+            shown = _show(value.strip())
+            message = str(exc).replace(repr(value.strip()), shown)  # a long value, cut short
+            if shown not in message:  # make sure the bad value is named
                 message = f"{key}={_show(value)}: {message}"
             problems.append(message if message.endswith(".") else message + ".")
     if preset is not None and not PRESETS[preset].matches(settings):

@@ -136,6 +136,17 @@ def test_unknown_keys_and_overlong_links_are_reported():
     assert "characters long" in long.problems[0]
 
 
+def test_a_link_of_many_keys_or_layers_under_the_length_limit_gives_short_messages():
+    """Hundreds of unknown keys are one sentence; a 300-layer value is quoted cut short."""
+    keys = from_fragment("&".join(f"k{i}=1" for i in range(150)) + "&seed=3")
+    assert keys.settings.seed == 3
+    assert keys.problems == ("The link has 150 unknown settings: 'k0', 'k1', 'k2' and 147 more.",)
+    layers = from_fragment("layers=" + "-".join(["2"] * 300))
+    assert layers.settings.layers == Settings().layers
+    (problem,) = layers.problems
+    assert problem.startswith("Layers '2-2-2-") and "300" in problem and len(problem) < 300
+
+
 link_text = st.lists(
     st.tuples(st.sampled_from([*KEYS, "x"]), st.text(max_size=30)), max_size=10
 ).map(lambda pairs: "&".join(f"{k}={quote(v)}" for k, v in pairs))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -19,7 +20,7 @@ from nn.defaults import (
     JSON_MAX_STRING,
     MESSAGE_MAX_BYTES,
 )
-from nn.safejson import check_text, loads
+from nn.safejson import check_text, loads, scan
 from nn.schema import check_export, decode, encode, train_message
 
 from .helpers import PROPERTY
@@ -84,6 +85,77 @@ def test_any_bytes_give_a_value_or_a_named_error(data):
 def test_brackets_and_quotes_inside_strings_do_not_count_as_nesting(inner):
     text = json.dumps([inner] * 3)
     assert loads(text, "it") == [inner] * 3
+
+
+LOW_LIMITS = {"JSON_MAX_STRING": 20, "JSON_MAX_NUMBER": 8, "JSON_MAX_DEPTH": 3}
+
+
+def reference_scan(text: str, limits: dict[str, int]) -> str | None:
+    """The scan as plain Python (a readable specification of ``nn.safejson.scan``): strings are
+    what lies between paired quotes once escapes are removed; values are runs of characters
+    outside strings that are not white space, brackets, colons or commas. Returns the first
+    problem found, in the order the scan reports them, or None."""
+    text = re.sub(r"\\.", "", text, flags=re.DOTALL)
+    parts = text.split('"')  # odd parts are inside strings
+    if len(parts) % 2 == 0:
+        return "not closed"
+    if max(map(len, parts[1::2]), default=0) > limits["JSON_MAX_STRING"]:
+        return "string"
+    outside = " ".join(parts[0::2])
+    if max(map(len, re.split(r"[ \t\n\r\[\]{}:,]", outside))) > limits["JSON_MAX_NUMBER"]:
+        return "value"
+    depth = deepest = 0
+    for char in outside:
+        depth += (char in "[{") - (char in "]}")
+        deepest = max(deepest, depth)
+    return "nested" if deepest > limits["JSON_MAX_DEPTH"] else None
+
+
+scan_texts = st.text(
+    alphabet=st.sampled_from('[]{}",:\\ \n1.e-ax\u00e9\U0001f600'), max_size=300
+) | st.builds(
+    lambda a, b, c: a + b + c,
+    st.sampled_from(["", "[", '"', "[" * 40]),
+    st.sampled_from(["1" * 101, "x" * 150, " " * 50, '"' + "y" * 30]),
+    st.sampled_from(["", "]", '"', "]" * 40, "[" * 5]),
+)
+
+
+@PROPERTY
+@given(scan_texts, st.sampled_from([1, 2, 3, 7, 64, 1 << 20]))
+def test_the_chunked_scan_agrees_with_the_reference_at_any_chunk_size(text, chunk):
+    """Strings, values and nesting that span chunks are seen whole (the limits are lowered so
+    short texts reach them)."""
+    import nn.safejson as module
+
+    saved = {name: getattr(module, name) for name in [*LOW_LIMITS, "_CHUNK"]}
+    for name, value in {**LOW_LIMITS, "_CHUNK": chunk}.items():
+        setattr(module, name, value)
+    try:
+        scan(text, "it")
+        got = None
+    except SchemaError as exc:
+        got = next(k for k in ("not closed", "string", "value", "nested") if k in str(exc))
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+    assert got == reference_scan(text, LOW_LIMITS), (text, chunk)
+
+
+def test_the_scan_of_the_largest_message_needs_no_more_memory_than_a_chunk():
+    """8 MB of white space, or of quotes: the scan allocates what one chunk needs, under 40 MB
+    whatever the size (a scan holding a position per separator took 8 bytes per character,
+    1.5 GB for a 64 MB message: more than a browser tab's interpreter has)."""
+    import tracemalloc
+
+    for text in ('{"type":"warmup"}' + " " * 8_000_000, '["' + '","' * 2_000_000 + '"]'):
+        tracemalloc.start()
+        try:
+            scan(text, "message")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 40_000_000, peak
 
 
 # --- what is refused, before parsing -------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_resample_interpolates_onto_the_fixed_rate() -> None:
         ("time_ms,x,y\n0,0.1\n", "line 2: expected 3 values"),
         ("time_ms,x,y\n0,0.1,nan\n", "line 2, column y"),
         ("time_ms,x,y\n10,0.1,0.1\n5,0.1,0.1\n", "line 3: time_ms goes backwards"),
-        ("", "header"),
+        ("", "empty"),
     ],
 )
 def test_bad_moves_files_are_refused_naming_the_line(text, message) -> None:
