@@ -163,5 +163,5 @@ JSON_MAX_NUMBER = 100  # characters in one number literal (a float's repr needs 
 MODEL_MAX_BYTES = 5_000_000  # a page-sized model is ~250 kB of JSON
 DATASET_MAX_BYTES = 20_000_000  # 100,000 samples are ~8 MB of JSON or ~4 MB of CSV
 MESSAGE_MAX_BYTES = 64_000_000  # a worker message: a model plus a dataset of up to MAX_SAMPLES
-MOVES_MAX_BYTES = 20_000_000  # a moves.csv: an hour of events at 60 Hz is ~5 MB
+MOVES_MAX_BYTES = DATASET_MAX_BYTES  # a moves.csv is a dataset too: an hour at 60 Hz is ~5 MB
 MOVES_MAX_EVENTS = 1_000_000  # events in a moves.csv, and samples after resampling
