@@ -116,7 +116,11 @@ class Share:
 
     def _hash_changed(self, event) -> None:
         """The learner edited the fragment by hand (or followed a link to this same page)."""
-        if str(window.location.hash).lstrip("#") == self.fragment():
+        # The event's own URL, not location.hash: a pending address-bar update (``_flush``) may
+        # have rewritten the address between the edit and this handler.
+        url = str(getattr(event, "newURL", None) or window.location.href)
+        fragment = url.split("#", 1)[1] if "#" in url else ""
+        if fragment == self.fragment():
             return
         if self.app.state == "training":
             self.app.alert(
@@ -126,9 +130,7 @@ class Share:
             self._write()
             return
         now = self.app.settings  # the viewer's own switches are not part of a link
-        link = from_fragment(
-            str(window.location.hash), Settings(backprop=now.backprop, replay=now.replay)
-        )
+        link = from_fragment(fragment, Settings(backprop=now.backprop, replay=now.replay))
         old, self.preset = self.preset, link.preset
         if not self.app.apply_settings(link.settings):
             self.preset = old
