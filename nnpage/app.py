@@ -326,6 +326,7 @@ class App:
             )
         if trainer.iterations != self._seen_iterations:
             self._seen_iterations = trainer.iterations
+            trainer.sync_view()  # the latest step's outputs and deltas, for the network view
             self.netview.invalidate()
         if now - self._last_numbers >= NUMBERS_MS:
             self._last_numbers = now

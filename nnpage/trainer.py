@@ -1,11 +1,14 @@
 """Live training: each pointer move is normalised, fed and backpropagated; between moves, recent
 positions can be replayed for a few milliseconds per animation frame.
 
-A move runs the readable ``Network.feed`` + ``backpropagate`` (the network view then shows that
-step's outputs and deltas); replay runs the same steps through the fast engine (``nn.engine``,
-batches of one sample), ``REPLAY_CHUNK`` positions per call. The network input is one reused
-``(2,)`` array, and pixel <-> network coordinates use a linear map derived once per canvas size
-from ``nn.from_pixels`` (so the core stays the one definition).
+A move is one step of the article's algorithm, ``Network.feed`` + ``backpropagate``, run through
+the fast engine (``nn.engine``, a batch of one sample: the tests hold it equal to the readable
+step to 1e-12), because a move must cost well under a millisecond; Step mode (``stepper.py``)
+runs the readable methods themselves. Replay runs the same engine, ``REPLAY_CHUNK`` positions per
+call. ``sync_view`` copies the latest step's outputs and deltas into ``net.outputs`` and
+``net.deltas`` for the network view, once per drawn frame rather than per move. The network input
+is one reused ``(2,)`` array, and pixel <-> network coordinates use a linear map derived once per
+canvas size from ``nn.from_pixels`` (so the core stays the one definition).
 
 Usage::
 
@@ -13,6 +16,7 @@ Usage::
     trainer.set_canvas(600, 400, factor=1)
     trainer.move(120.0, 80.0)      # CSS px: feed, backpropagate (when learning), remember
     trainer.replay(0.004)          # once per frame: more steps on recent positions, then re-feed
+    trainer.sync_view()            # before drawing the network view
     trainer.circle_px()            # where to draw the circle
 """
 
@@ -45,7 +49,7 @@ class Trainer:
         self.backprop = True  # learn from moves (the Backpropagation checkbox)
         self.paused = False  # the Pause button: moves only move the target
         self.suspended = False  # a pre-training runs: show the guess, do not learn
-        self.stepping = False  # step mode: show the guess, learn only when Step asks
+        self._stepping = False  # step mode: show the guess, learn only when Step asks
         self.replay_on = True
         self.recorder: Callable[[float, float], None] | None = None
         self.iterations = 0  # backpropagation steps since the network was built
@@ -55,8 +59,10 @@ class Trainer:
         self._x = np.zeros(2)  # the network input, reused by every step
         self._out = (0.0, 0.0)  # last output, network coordinates
         self._recent: deque[tuple[float, float]] = deque(maxlen=REPLAY_SIZE)
-        self._engine: Engine | None = None  # replay's, for self.net
+        self._engine: Engine | None = None  # for self.net: moves and replay, a batch of 1
+        self._column = np.ones((3, 1))  # a move's position as a column, then the bias row
         self._columns = np.ones((3, REPLAY_CHUNK))  # replay positions as columns, then the bias row
+        self._view = ""  # what sync_view still has to copy: "", "deltas" or "step" (and outputs)
         self._rng = random.Random(0)
         self._last_move = 0.0
         self._err_sum = 0.0  # for the loss plot: sum and count of errors since last taken
@@ -66,18 +72,28 @@ class Trainer:
     # --- configuration ---------------------------------------------------------------------------
 
     @property
+    def stepping(self) -> bool:
+        return self._stepping
+
+    @stepping.setter
+    def stepping(self, on: bool) -> None:
+        self._stepping = on
+        self._view = ""  # Step mode's own steps fill net.outputs and net.deltas, not the engine
+
+    @property
     def learning(self) -> bool:
         return (
             self.backprop
             and not self.paused
             and not self.suspended
-            and not self.stepping
+            and not self._stepping
             and not self.diverged
         )
 
     def set_network(self, network: Network, *, keep_count: bool = True) -> None:
         self.net = network
         self._engine = None
+        self._view = ""
         self.diverged = False
         if not keep_count:
             self.iterations = 0
@@ -105,27 +121,66 @@ class Trainer:
         self.changed = True
         if self.paused:
             return
-        x = self._x
         nx = px * self._kx + self._ox
         ny = py * self._ky + self._oy
-        x[0] = nx
-        x[1] = ny
-        net = self.net
-        try:
-            out = net.feed(x)
-            self._out = (float(out[0]), float(out[1]))
-            if self.learning:
-                error = net.backpropagate(x)
-                self.iterations += 1
-                self.error = error
-                self._err_sum += error
-                self._err_count += 1
-                self._recent.append((nx, ny))
-                self._last_move = time.perf_counter()
-        except DivergenceError as exc:
-            self._diverge(exc)
+        if self.learning:
+            self._step(nx, ny)
+        else:
+            x = self._x
+            x[0] = nx
+            x[1] = ny
+            try:
+                out = self.net.feed(x)
+                self._out = (float(out[0]), float(out[1]))
+            except DivergenceError as exc:
+                self._diverge(exc)
         if self.recorder is not None:
             self.recorder(nx, ny)
+
+    def _step(self, nx: float, ny: float) -> None:
+        """feed + backpropagate on (nx, ny) with the target (nx, ny), as one engine step."""
+        net, column = self.net, self._column
+        engine = self._engine_for(net)
+        column[0, 0], column[1, 0] = nx, ny
+        column[2, 0] = 1.0 if net.bias else 0.0
+        try:
+            squares = engine.run_guarded(column, column[:2], 0, 1)
+        except StepRejected as rejected:  # the network is as before the step
+            self._view = ""
+            self._diverge(divergence(net.learning_rate, rejected.error))
+            return
+        out = engine.output  # (2, 1): what the network answered, before the update
+        self._out = (float(out[0, 0]), float(out[1, 0]))
+        error = 0.5 * squares
+        net.iterations += 1
+        net.output_error = error
+        self.iterations += 1
+        self.error = error
+        self._err_sum += error
+        self._err_count += 1
+        self._recent.append((nx, ny))
+        self._last_move = time.perf_counter()
+        self._view = "step"
+
+    def _engine_for(self, net: Network) -> Engine:
+        if self._engine is None or self._engine.net is not net:
+            self._engine = Engine(net, 1)
+        return self._engine
+
+    def sync_view(self) -> None:
+        """Copy the latest engine step into ``net.deltas`` and, unless the network was fed since,
+        its outputs into ``net.outputs`` (what the network view and its hover text read)."""
+        view, self._view = self._view, ""
+        if not view or self._engine is None or self._engine.net is not self.net:
+            return
+        engine, net = self._engine, self.net
+        net.deltas = [d[:, 0].copy() for d in engine.deltas]
+        if view == "step":
+            net.outputs = [
+                self._column[:2, 0].copy(),
+                *(z[:, 0].copy() for z in engine.z),
+                engine.output[:, 0].copy(),
+            ]
 
     def replay(self, budget_s: float) -> int:
         """Train on random recent positions for about ``budget_s`` seconds; return the steps."""
@@ -140,9 +195,7 @@ class Trainer:
             return 0
         deadline = now + budget_s
         net, pick, n = self.net, self._rng.randrange, len(recent)
-        if self._engine is None or self._engine.net is not net:
-            self._engine = Engine(net, 1)
-        engine, columns = self._engine, self._columns
+        engine, columns = self._engine_for(net), self._columns
         columns[2] = 1.0 if net.bias else 0.0  # (3, REPLAY_CHUNK): x, y, bias input
         steps, squares = 0, 0.0
         try:
@@ -157,6 +210,8 @@ class Trainer:
             self._diverge(divergence(net.learning_rate, rejected.error))
         net.iterations += steps
         self.iterations += steps
+        if steps:
+            self._view = "deltas"  # the outputs come from refeed() below
         self._err_sum += 0.5 * squares
         self._err_count += steps
         self.refeed()
@@ -172,6 +227,8 @@ class Trainer:
         except DivergenceError as exc:
             self._diverge(exc)
             return
+        if self._view == "step":
+            self._view = "deltas"  # net.outputs now hold this newer feed
         self._out = (float(out[0]), float(out[1]))
         self.changed = True
 
