@@ -50,8 +50,10 @@ class StepRejected(Exception):
 
 def snapshot(net: Network, *generators: np.random.Generator) -> tuple[Any, ...]:
     """Everything a training step changes: parameters, optimizer state, iterations, and the state
-    of the network's generator (dropout) and of ``generators`` (e.g. a shuffle's)."""
-    rngs = (net.rng, *(g for g in generators if g is not net.rng))
+    of the network's generator when dropout draws from it, and of ``generators`` (e.g. a
+    shuffle's). (Reading a generator's state costs more than a small step: skip it if unused.)"""
+    used = (net.rng,) if net.dropout > 0.0 else ()
+    rngs = (*used, *(g for g in generators if g not in used))
     states = [g.bit_generator.state for g in rngs]
     return net._flat.copy(), net._optimizer.snapshot(), net.iterations, rngs, states
 
