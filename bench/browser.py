@@ -221,6 +221,7 @@ def load_times(session: Session, repeats: int) -> dict[str, Any]:
     and counted in ``crashes``."""
     runs: dict[str, list[float]] = {name: [] for name in PAGES}
     steps: list[list[list[float]]] = []
+    marks: list[list[list[Any]]] = []
     crashes = 0
     for r in range(repeats):
         names = list(PAGES)
@@ -237,6 +238,7 @@ def load_times(session: Session, repeats: int) -> dict[str, Any]:
             runs[name].append(page.evaluate("window.__benchReady.ms"))
             if name == "app":
                 steps.append(page.evaluate("window.__benchSteps"))
+                marks.append(page.evaluate(APP_MARKS))
             context.close()
         log(
             f"load run {r + 1}/{repeats}: "
@@ -252,7 +254,22 @@ def load_times(session: Session, repeats: int) -> dict[str, Any]:
     if begins and None not in begins:
         own = [ready - begin for ready, begin in zip(runs["app"], begins, strict=True)]
         out["app_own_python"] = {"median": statistics.median(own), "runs": own}
+    out["app_phases"] = phases(marks)
     return out
+
+
+# nnpage/main.py's performance marks (``nn:<phase>``), in order: [name, ms since navigation].
+APP_MARKS = """() => performance.getEntriesByType("mark")
+  .filter(m => m.name.startsWith("nn:")).map(m => [m.name.slice(3), m.startTime])"""
+
+
+def phases(marks: list[list[list[Any]]]) -> dict[str, float]:
+    """Median milliseconds of each start-up phase of the app (from the mark before it)."""
+    spans: dict[str, list[float]] = {}
+    for run in marks:
+        for (_, before), (name, at) in itertools.pairwise(run):
+            spans.setdefault(name, []).append(at - before)
+    return {name: statistics.median(values) for name, values in spans.items()}
 
 
 # --- 2. the core inside Pyodide -----------------------------------------------------------------

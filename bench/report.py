@@ -209,6 +209,14 @@ def rows(results: dict[str, Any]) -> list[Row]:
                     _seconds(load["app_own_python"]["median"] / 1000),
                 )
             )
+        if load.get("app_phases"):
+            out.append(
+                Row(
+                    "browser",
+                    "  its phases (nnpage/main.py's marks), ms",
+                    ", ".join(f"{k} {v:.0f}" for k, v in load["app_phases"].items()),
+                )
+            )
         if "app" in load:
             value = load["app"]["median"] / floor
             target, status = _judge("ready_ratio", value)

@@ -39,6 +39,11 @@ def step(value: int, text: str) -> None:
     loading_bar.value = value
 
 
+def mark(name: str) -> None:
+    """A ``performance.mark`` (``nn:<name>``): where start-up time goes, for the bench."""
+    window.performance.mark(f"nn:{name}")
+
+
 def fail(message: str) -> None:
     document.getElementById("alert-text").textContent = message
     document.getElementById("alert").hidden = False
@@ -82,10 +87,12 @@ def watch_the_interpreter() -> None:
 
 
 def main():
+    mark("main")
     watch_the_interpreter()
     step(3, "Loading numpy and the nn network code…")
     import numpy as np
 
+    mark("numpy")
     document.body.dataset.numpy = np.__version__
     document.getElementById("numpy-version").textContent = np.__version__
     document.getElementById("python-version").textContent = sys.version.split()[0]
@@ -94,20 +101,27 @@ def main():
     from nnpage.modelio import ModelFiles
     from nnpage.stats import Stats
 
+    mark("imports")
     step(4, "Building the network…")
     link = share.read_link()  # a shared link's settings, so the network is built once, from them
     saver = saving.Saver.open()  # the network saved in this browser, unless the link differs
     saved = saver.restorable(link, has_link=bool(str(window.location.hash).lstrip("#")))
     app = App(settings=saved.settings if saved else link.settings, stats=Stats())
     saver.attach(app, saved)
+    mark("app")
     hooks = install_hooks(app)
     hooks.append(saver)
     pre = pretrain.setup(app)
+    mark("pretrain")
     hooks += [share.Share(app, link), ModelFiles(app), pre]
+    mark("share")
     hooks += learn.setup(app, window.nnApp)  # after Share: the preset select is filled
+    mark("learn")
     hooks.append(evolve_panel.setup(app, pre.datasets.current))
+    mark("evolve")
     saver.restore_mode()  # once the panels are built: the pre-training fields follow the mode
     app.start()
+    mark("ready")
     document.getElementById("loading").hidden = True
     return app, hooks
 

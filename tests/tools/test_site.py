@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import _imp
 import io
 import tomllib
 import zipfile
 from pathlib import Path
 
-from tools import pyzip, site
+from tools import pyc, pyzip, site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +24,9 @@ def test_pyscript_toml_loads_the_runtime_from_vendor():
     assert config["packages_cache"] == "passthrough"
 
 
+MAGIC_312 = bytes([0xCB, 0x0D, 0x0D, 0x0A])  # CPython 3.12's (3531), from its importlib
+
+
 def test_the_page_gets_its_python_as_one_archive():
     """[files] names the archive of both packages, unpacked in the interpreter's working folder."""
     assert page_files() == {"." + pyzip.URL_PATH: "./*"}
@@ -34,7 +38,22 @@ def test_archive_holds_every_browser_module_and_no_cli():
     found = [p for pkg in ("nn", "nnpage") for p in (ROOT / pkg).glob("*.py")]
     wanted = {p.relative_to(ROOT).as_posix() for p in found} - {"nn/cli.py", "nn/__main__.py"}
     assert "nnpage/settings.py" in wanted and "nn/network.py" in wanted
-    assert names == wanted
+    assert names == wanted | {pyc.pyc_name(name) for name in wanted}
+
+
+def test_each_module_travels_with_its_own_bytecode_for_pyodide():
+    """Every ``.py`` in the archive has a CPython 3.12 ``unchecked-hash`` pyc (PEP 552) whose
+    recorded source hash is that of the very source beside it, so the page never compiles and
+    never runs stale bytecode. (The hash is CPython's siphash keyed by 3.12's magic number.)"""
+    archive = zipfile.ZipFile(io.BytesIO(pyzip.build()))
+    sources = [n for n in archive.namelist() if n.endswith(".py")]
+    assert len(sources) > 40
+    magic = int.from_bytes(MAGIC_312[:2], "little") | (ord("\r") << 16) | (ord("\n") << 24)
+    for name in sources:
+        data = archive.read(pyc.pyc_name(name))
+        assert data[:4] == MAGIC_312, name
+        assert int.from_bytes(data[4:8], "little") == 0b01, f"{name}: not unchecked-hash"
+        assert data[8:16] == _imp.source_hash(magic, archive.read(name)), f"{name}: stale"
 
 
 def test_archive_bytes_depend_only_on_the_sources(tmp_path):
