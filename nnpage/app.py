@@ -55,7 +55,7 @@ from nnpage.trainer import Trainer
 
 __all__ = ["App"]
 
-REPLAY_BUDGET_S = 0.004  # replay time per animation frame (of ~16.7 ms)
+REPLAY_BUDGET_S = 0.004  # Python time per animation frame that replay fills (of ~16.7 ms)
 NUMBERS_MS = 100  # refresh of the numbers and the plot's points
 PLOT_MS = 250  # redraw of the loss plot
 NET_MS = 100  # redraw of the network view (at most)
@@ -309,21 +309,9 @@ class App:
                 self.stats.frame(time.perf_counter() - started)
             return
         trainer = self.trainer
-        for listener in self.on_frame:  # first, so that replay gets what is left of the budget
+        for listener in self.on_frame:
             listener(now)
-        if trainer.replay_on:
-            spent = time.perf_counter() - started
-            trainer.replay(max(REPLAY_BUDGET_S - spent, REPLAY_BUDGET_S / 4))
-        if trainer.changed:
-            trainer.changed = False
-            tx, ty = trainer.target_px
-            cx, cy = trainer.circle_px()
-            self.stage.draw(tx, ty, cx, cy)
-            self.stage.publish(tx, ty, cx, cy, trainer.iterations, trainer.error)
-        if self.stage_text.due(now):  # the canvas in words, at most once a second
-            self.stage_text.update(
-                now, trainer.target_px, trainer.circle_px(), self.stage.width, self.stage.height
-            )
+        # The views first (each at its own pace), so that replay gets what is left of the budget.
         if trainer.iterations != self._seen_iterations:
             self._seen_iterations = trainer.iterations
             trainer.sync_view()  # the latest step's outputs and deltas, for the network view
@@ -338,6 +326,19 @@ class App:
             self._last_plot = now
             self.plot.draw()
         self.netview.draw(now)
+        if trainer.replay_on:
+            spent = time.perf_counter() - started
+            trainer.replay(max(REPLAY_BUDGET_S - spent, REPLAY_BUDGET_S / 4))
+        if trainer.changed:
+            trainer.changed = False
+            tx, ty = trainer.target_px
+            cx, cy = trainer.circle_px()
+            self.stage.draw(tx, ty, cx, cy)
+            self.stage.publish(tx, ty, cx, cy, trainer.iterations, trainer.error)
+        if self.stage_text.due(now):  # the canvas in words, at most once a second
+            self.stage_text.update(
+                now, trainer.target_px, trainer.circle_px(), self.stage.width, self.stage.height
+            )
         if self.stats is not None:
             self.stats.frame(time.perf_counter() - started)
 
