@@ -55,7 +55,10 @@ from nnpage.trainer import Trainer
 
 __all__ = ["App"]
 
-REPLAY_BUDGET_S = 0.004  # Python time per animation frame that replay fills (of ~16.7 ms)
+REPLAY_BUDGET_S = 0.004  # replay time per animation frame (of ~16.7 ms)
+# A frame's Python time, views and replay together, stays under this: on the frames where the
+# network view or the maps redraw, replay gets what is left, at least a quarter of its budget.
+FRAME_BUDGET_S = 0.0065
 NUMBERS_MS = 100  # refresh of the numbers and the plot's points
 PLOT_MS = 250  # redraw of the loss plot
 NET_MS = 100  # redraw of the network view (at most)
@@ -327,8 +330,8 @@ class App:
             self.plot.draw()
         self.netview.draw(now)
         if trainer.replay_on:
-            spent = time.perf_counter() - started
-            trainer.replay(max(REPLAY_BUDGET_S - spent, REPLAY_BUDGET_S / 4))
+            left = FRAME_BUDGET_S - (time.perf_counter() - started)
+            trainer.replay(max(min(REPLAY_BUDGET_S, left), REPLAY_BUDGET_S / 4))
         if trainer.changed:
             trainer.changed = False
             tx, ty = trainer.target_px
