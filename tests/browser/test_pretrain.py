@@ -11,7 +11,7 @@ import json
 import math
 import zipfile
 
-from tools import pyzip
+from tools import pyc, pyzip
 
 from .conftest import wait_ready
 
@@ -246,12 +246,15 @@ def test_bad_values_and_malformed_messages_alert_and_the_next_run_works(app_page
 
 
 def _broken_zip() -> bytes:
-    """The page's Python archive with nn/training.py replaced by a failing import."""
+    """The page's Python archive with nn/training.py replaced by a failing import (and without
+    its bytecode, which the importer would otherwise trust instead of the new source)."""
     source = zipfile.ZipFile(io.BytesIO(pyzip.build()))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for name in source.namelist():
             data = source.read(name)
+            if name == pyc.pyc_name("nn/training.py"):
+                continue
             if name == "nn/training.py":
                 data = b"raise ImportError('broken on purpose by the test')\n"
             archive.writestr(name, data)
