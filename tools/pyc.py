@@ -27,6 +27,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,7 @@ CACHE = ROOT / ".cache" / "pyc"
 TAG = "cpython-312"  # Pyodide 0.27.7's sys.implementation.cache_tag
 MAGIC = (3531).to_bytes(2, "little") + b"\r\n"  # CPython 3.12's bytecode magic number
 TIMEOUT_S = 120
+_LOCK = threading.Lock()  # one compile at a time: the development server answers in threads
 
 # Runs in Node: loads the vendored Pyodide, compiles every file under /src to /out.
 SCRIPT = """
@@ -77,9 +79,10 @@ def compiled(sources: dict[str, bytes]) -> dict[str, bytes]:
     if version is None or shutil.which("node") is None:
         return {}
     keys = {name: _key(name, data, version) for name, data in sources.items()}
-    missing = [name for name in sources if not (CACHE / f"{keys[name]}.pyc").is_file()]
-    if missing and not _compile({name: sources[name] for name in missing}, keys):
-        return {}
+    with _LOCK:
+        missing = [name for name in sources if not (CACHE / f"{keys[name]}.pyc").is_file()]
+        if missing and not _compile({name: sources[name] for name in missing}, keys):
+            return {}
     out = {}
     for name in sources:
         data = (CACHE / f"{keys[name]}.pyc").read_bytes()
@@ -114,7 +117,7 @@ def _compile(sources: dict[str, bytes], keys: dict[str, str]) -> bool:
             pyc = out / f"{i}.pyc"
             if not pyc.is_file():
                 return False
-            partial = CACHE / f"{keys[name]}.pyc.part"
-            partial.write_bytes(pyc.read_bytes())
-            partial.replace(CACHE / f"{keys[name]}.pyc")  # atomic: a half-written pyc is never read
+            with tempfile.NamedTemporaryFile(dir=CACHE, suffix=".part", delete=False) as part:
+                part.write(pyc.read_bytes())
+            Path(part.name).replace(CACHE / f"{keys[name]}.pyc")  # atomic: never half-written
     return True
