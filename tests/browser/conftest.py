@@ -113,6 +113,12 @@ class PageWatch:
         if msg.type == "error":
             self.console_errors.append(msg.text)
 
+    def attach(self, page) -> None:
+        """Record ``page``'s console errors (its workers' too) and uncaught errors."""
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("worker", lambda worker: worker.on("console", self.on_console))
+
     def allow_console_error(self, fragment: str) -> None:
         """Let one expected kind of console error through (a test provoking an error says so)."""
         self.allowed_console_errors.append(fragment)
@@ -137,9 +143,7 @@ def watch(context):
 @pytest.fixture
 def app_page(page, watch):
     """A page whose console and page errors are recorded by ``watch``."""
-    page.on("console", watch.on_console)
-    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    page.on("worker", lambda worker: worker.on("console", watch.on_console))
+    watch.attach(page)
     return page
 
 

@@ -175,3 +175,17 @@ def _dying(text: str) -> bool:
             "Traceback",
         )
     )
+
+
+# Pointer moves along a circle over #stage, one per animation frame for `frames` frames
+# (Anticipate learns from the motion between frames, sampled at 60 Hz).
+DRAW_CIRCLE = """async ([frames]) => {
+  const canvas = document.getElementById('stage');
+  for (let k = 0; k < frames; k++) {
+    const box = canvas.getBoundingClientRect(), a = 2 * Math.PI * k / 120;
+    canvas.dispatchEvent(new PointerEvent('pointermove', {bubbles: true, pointerType: 'mouse',
+      clientX: box.left + box.width * (0.5 + 0.3 * Math.cos(a)),
+      clientY: box.top + box.height * (0.5 + 0.3 * Math.sin(a))}));
+    await new Promise(r => requestAnimationFrame(r));
+  }
+}"""

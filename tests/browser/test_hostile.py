@@ -126,9 +126,7 @@ def shared(browser, browser_context_args, base_url_app):
     watch = PageWatch()
     context.on("request", watch.on_request)
     page = context.new_page()
-    page.on("console", watch.on_console)
-    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    page.on("worker", lambda worker: worker.on("console", watch.on_console))
+    watch.attach(page)
     open_app(page, base_url_app)
     yield page, watch
     context.close()

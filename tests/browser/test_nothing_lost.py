@@ -18,6 +18,7 @@ import pytest
 
 from .conftest import wait_ready
 from .helpers import (
+    DRAW_CIRCLE,
     MAIN_GLOB,
     alert_text,
     forgive,
@@ -42,18 +43,6 @@ MOVE_AND_RELOAD = """() => {
   sessionStorage.setItem('before', window.nnApp.exportModel());
   sessionStorage.setItem('record', localStorage.getItem('nn.autosave') || '');
   location.reload();
-}"""
-# Pointer moves along a circle, one per animation frame for `frames` frames (Anticipate learns
-# from the motion between frames, sampled at 60 Hz).
-DRAW = """async ([frames]) => {
-  const canvas = document.getElementById('stage');
-  for (let k = 0; k < frames; k++) {
-    const box = canvas.getBoundingClientRect(), a = 2 * Math.PI * k / 120;
-    canvas.dispatchEvent(new PointerEvent('pointermove', {bubbles: true, pointerType: 'mouse',
-      clientX: box.left + box.width * (0.5 + 0.3 * Math.cos(a)),
-      clientY: box.top + box.height * (0.5 + 0.3 * Math.sin(a))}));
-    await new Promise(r => requestAnimationFrame(r));
-  }
 }"""
 
 
@@ -154,7 +143,7 @@ def test_a_reload_straight_after_learning_and_in_anticipate_loses_nothing(app_pa
     page.select_option("#mode", "anticipate")
     untrained = model(page)
     assert untrained["kind"] == "recurrent"
-    page.evaluate(DRAW, [150])
+    page.evaluate(DRAW_CIRCLE, [150])
     page.click("#pause")
     trained = model(page)
     assert _weights(trained) != _weights(untrained)  # it learnt from the drawing

@@ -55,14 +55,7 @@ def sw_context(browser):
     context = browser.new_context(service_workers="allow", viewport={"width": 1280, "height": 1000})
     watch = PageWatch()
     context.on("request", watch.on_request)
-    context.on(
-        "page",
-        lambda page: (
-            page.on("console", watch.on_console),
-            page.on("pageerror", lambda exc: watch.page_errors.append(str(exc))),
-            page.on("worker", lambda worker: worker.on("console", watch.on_console)),
-        ),
-    )
+    context.on("page", watch.attach)
     yield context, watch
     context.close()
     assert not watch.problems(), "\n".join(watch.problems())

@@ -38,9 +38,7 @@ def phone(browser):
     watch = PageWatch()
     context.on("request", watch.on_request)
     page = context.new_page()
-    page.on("console", watch.on_console)
-    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    page.on("worker", lambda worker: worker.on("console", watch.on_console))
+    watch.attach(page)
     yield page
     context.close()
     assert not watch.problems(), "\n".join(watch.problems())

@@ -280,8 +280,7 @@ def test_settings_link_round_trip_and_copy(app_page, base_url_app, watch):
     weights = model(page)
 
     fresh = page.context.new_page()
-    fresh.on("console", watch.on_console)
-    fresh.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    watch.attach(fresh)
     fresh.goto(url)
     wait_ready(fresh)
     assert fresh.evaluate(LAYERS) == "2-4-4-2"
