@@ -151,16 +151,18 @@ class Trainer:
             return
         out = engine.output  # (2, 1): what the network answered, before the update
         self._out = (float(out[0, 0]), float(out[1, 0]))
-        error = 0.5 * squares
-        net.iterations += 1
-        net.output_error = error
-        self.iterations += 1
-        self.error = error
-        self._err_sum += error
-        self._err_count += 1
+        self._count(1, squares)
+        net.output_error = self.error = 0.5 * squares
         self._recent.append((nx, ny))
         self._last_move = time.perf_counter()
         self._view = "step"
+
+    def _count(self, steps: int, squares: float) -> None:
+        """Book ``steps`` engine steps whose sum of squared output errors is ``squares``."""
+        self.net.iterations += steps
+        self.iterations += steps
+        self._err_sum += 0.5 * squares
+        self._err_count += steps
 
     def _engine_for(self, net: Network) -> Engine:
         if self._engine is None or self._engine.net is not net:
@@ -208,12 +210,9 @@ class Trainer:
         except StepRejected as rejected:  # the network is at its last good step
             steps += rejected.steps
             self._diverge(divergence(net.learning_rate, rejected.error))
-        net.iterations += steps
-        self.iterations += steps
+        self._count(steps, squares)
         if steps:
             self._view = "deltas"  # the outputs come from refeed() below
-        self._err_sum += 0.5 * squares
-        self._err_count += steps
         self.refeed()
         return steps
 
