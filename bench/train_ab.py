@@ -17,21 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENDOR = ROOT / "static" / "vendor" / "pyodide"
+from tools import nodepy
 
-SCRIPT = """
-import { loadPyodide } from "%(vendor)s/pyodide.mjs";
-const py = await loadPyodide({ indexURL: "%(vendor)s/" });
-await py.loadPackage("%(wheel)s");
-py.FS.mkdir("/src");
-py.FS.mount(py.FS.filesystems.NODEFS, { root: process.argv[2] }, "/src");
-console.log(py.runPython(`
+ROOT = Path(__file__).resolve().parent.parent
+
+# Runs in Pyodide with the tree's nn at /src: prints {case: samples/s} as its last line.
+TIMING = """
 import json, statistics, sys, time
 sys.path.insert(0, "/src")
 import numpy as np
@@ -48,16 +42,13 @@ for name, layers, act in (("2-6-6-6-2/linear", [2, 6, 6, 6, 2], "linear"),
         train(net, x, x, 60, batch_size=32, seed=0)
         rates.append(60000 / (time.perf_counter() - t))
     res[name] = statistics.median(rates)
-json.dumps(res)
-`));
+print(json.dumps(res))
 """
 
 
-def run(tree: Path, script: Path) -> dict[str, float]:
-    done = subprocess.run(
-        ["node", str(script), str(tree)], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run(tree: Path) -> dict[str, float]:
+    out = nodepy.run(TIMING, {"/src": tree}, numpy=True)
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,17 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after", type=Path, nargs="?", default=ROOT)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
-    wheel = next(VENDOR.glob("numpy-*.whl"))
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "train_ab.mjs"
-        script.write_text(SCRIPT % {"vendor": VENDOR, "wheel": wheel})
-        figures: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
-        for r in range(args.rounds):
-            for side in ("before", "after"):
-                res = run(getattr(args, side).resolve(), script)
-                figures[side].append(res)
-                shown = ", ".join(f"{k} {v / 1e3:.0f} k" for k, v in res.items())
-                print(f"round {r + 1} {side:6}: {shown}", flush=True)
+    figures: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    for r in range(args.rounds):
+        for side in ("before", "after"):
+            res = run(getattr(args, side).resolve())
+            figures[side].append(res)
+            shown = ", ".join(f"{k} {v / 1e3:.0f} k" for k, v in res.items())
+            print(f"round {r + 1} {side:6}: {shown}", flush=True)
     for case in figures["before"][0]:
         b = statistics.median(f[case] for f in figures["before"])
         a = statistics.median(f[case] for f in figures["after"])

@@ -24,33 +24,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import tempfile
 import threading
 from pathlib import Path, PurePosixPath
 
+from tools import nodepy, vendor
+
 ROOT = Path(__file__).resolve().parent.parent
-VENDOR = ROOT / "static" / "vendor" / "pyodide"
 CACHE = ROOT / ".cache" / "pyc"
 TAG = "cpython-312"  # Pyodide 0.27.7's sys.implementation.cache_tag
 MAGIC = (3531).to_bytes(2, "little") + b"\r\n"  # CPython 3.12's bytecode magic number
 TIMEOUT_S = 120
 _LOCK = threading.Lock()  # one compile at a time: the development server answers in threads
 
-# Runs in Node: loads the vendored Pyodide, compiles every file under /src to /out.
-SCRIPT = """
-import { loadPyodide } from "%(mjs)s";
-const py = await loadPyodide({ indexURL: "%(index)s/" });
-py.FS.mkdir("/src"); py.FS.mount(py.FS.filesystems.NODEFS, { root: process.argv[2] }, "/src");
-py.FS.mkdir("/out"); py.FS.mount(py.FS.filesystems.NODEFS, { root: process.argv[3] }, "/out");
-py.runPython(`
+# Compiles every /src/<i>.py to /out/<i>.pyc, recording its name in the archive as its file name.
+COMPILE = """
 import json, py_compile
 names = json.load(open("/src/names.json"))
 for i, name in enumerate(names):
     py_compile.compile(f"/src/{i}.py", cfile=f"/out/{i}.pyc", dfile=name, doraise=True,
                        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-`);
 """
 
 
@@ -58,13 +52,6 @@ def pyc_name(source: str) -> str:
     """``nn/network.py`` -> ``nn/__pycache__/network.cpython-312.pyc``."""
     path = PurePosixPath(source)
     return str(path.parent / "__pycache__" / f"{path.stem}.{TAG}.pyc")
-
-
-def _version() -> str | None:
-    lock = VENDOR / "pyodide-lock.json"
-    if not lock.is_file() or not (VENDOR / "pyodide.mjs").is_file():
-        return None
-    return json.loads(lock.read_text())["info"]["version"]
 
 
 def _key(name: str, source: bytes, version: str) -> str:
@@ -75,10 +62,9 @@ def compiled(sources: dict[str, bytes]) -> dict[str, bytes]:
     """``{archive path of the .pyc: bytes}`` for ``{archive path of the .py: source}``; empty
     when Node or the vendored Pyodide is missing or the compiler fails (then the page compiles
     the sources itself)."""
-    version = _version()
-    if version is None or shutil.which("node") is None:
+    if not nodepy.available():
         return {}
-    keys = {name: _key(name, data, version) for name, data in sources.items()}
+    keys = {name: _key(name, data, vendor.PYODIDE_VERSION) for name, data in sources.items()}
     with _LOCK:
         missing = [name for name in sources if not (CACHE / f"{keys[name]}.pyc").is_file()]
         if missing and not _compile({name: sources[name] for name in missing}, keys):
@@ -101,15 +87,8 @@ def _compile(sources: dict[str, bytes], keys: dict[str, str]) -> bool:
         (src / "names.json").write_text(json.dumps(names))
         for i, name in enumerate(names):
             (src / f"{i}.py").write_bytes(sources[name])
-        script = Path(tmp, "compile.mjs")
-        script.write_text(SCRIPT % {"mjs": VENDOR / "pyodide.mjs", "index": VENDOR})
         try:
-            subprocess.run(
-                ["node", str(script), str(src), str(out)],
-                capture_output=True,
-                timeout=TIMEOUT_S,
-                check=True,
-            )
+            nodepy.run(COMPILE, {"/src": src, "/out": out}, timeout=TIMEOUT_S)
         except (OSError, subprocess.SubprocessError):
             return False
         CACHE.mkdir(parents=True, exist_ok=True)
