@@ -249,7 +249,7 @@ def load_times(session: Session, repeats: int) -> dict[str, Any]:
     out["app_steps"] = steps
     out["crashes"] = crashes
     # The app's own Python: from main.py's first loading step (3, set as main() begins, after
-    # PyScript has loaded the interpreter, numpy and the files) to ready.
+    # static/boot.js has loaded the interpreter, numpy and the files) to ready.
     begins = [next((ms for value, ms in s if value == MAIN_STEP), None) for s in steps]
     if begins and None not in begins:
         own = [ready - begin for ready, begin in zip(runs["app"], begins, strict=True)]

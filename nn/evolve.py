@@ -44,7 +44,6 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import math
-import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -737,7 +736,7 @@ class Search:
             "generation": generation,
             "individuals": current,
             "best": top,
-            "median_error": statistics.median(errors) if errors else None,
+            "median_error": float(np.median(errors)) if errors else None,
             "failed": len(current) - len(errors),
         }
         self.history.append(record)
@@ -870,7 +869,7 @@ def random_search(
         "generation": 0,
         "individuals": individuals,
         "best": ranked[0],
-        "median_error": statistics.median(errors) if errors else None,
+        "median_error": float(np.median(errors)) if errors else None,
         "failed": len(individuals) - len(errors),
     }
     return EvolveResult(

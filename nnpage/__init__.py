@@ -4,9 +4,10 @@ It translates browser events and worker messages into calls on ``nn``, and draws
 computes. Pure modules import no browser module and are tested under CPython: ``settings``,
 ``linkstate``, ``presets``, ``paths`` (strongest paths), ``trainer`` (the live learning loop),
 ``stepper`` (one step recorded and explained), ``maps`` (neuron maps) and ``pace``.
-The others (``app``, ``stage``, ``controls``, ``netview``, ``plot``, ``pretrain``, ...) need
-PyScript. ``main.py`` is the page's entry script and ``worker.py`` the pre-training worker's; both
-are fetched by URL, the rest arrives in ``static/python.zip`` (``tools/pyzip.py``).
+The others (``app``, ``stage``, ``controls``, ``netview``, ``plot``, ``pretrain``, ...) need the
+browser (Pyodide's ``js`` module). ``main.py`` is the page's entry script, imported by
+``static/boot.js`` from ``static/python.zip`` (``tools/pyzip.py``), which holds both packages;
+``worker.py`` and ``evolve_worker.py`` start the PyScript workers and are fetched by URL.
 
 >>> from nnpage.settings import Settings
 >>> Settings().layers_text

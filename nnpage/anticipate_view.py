@@ -27,7 +27,7 @@ import math
 import time
 
 import numpy as np
-from pyscript import document, window
+from js import document, window
 
 from nn import NNError, RecurrentNetwork
 from nn.defaults import ANTICIPATE_DEFAULTS, MOVES_MAX_BYTES, RECURRENT_DEFAULTS

@@ -38,8 +38,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from js import document, window
 from pyodide.ffi import create_proxy
-from pyscript import document, window
 
 from nn import Network, NNError
 from nn.recurrent_schema import model_kind

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from pyscript import document
+from js import document
 
 from nn.errors import NNError
 from nnpage.listeners import Listeners

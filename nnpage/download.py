@@ -8,8 +8,8 @@ Usage::
 
 from __future__ import annotations
 
+from js import document, window
 from pyodide.ffi import create_once_callable, to_js
-from pyscript import document, window
 
 __all__ = ["download"]
 

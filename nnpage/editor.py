@@ -14,7 +14,7 @@ Usage::
 
 from __future__ import annotations
 
-from pyscript import document
+from js import document
 
 from nn.errors import NNError, SchemaError
 from nnpage.listeners import Listeners

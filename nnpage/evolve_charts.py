@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from pyscript import window
+from js import window
 
 from nn.defaults import EVOLVE_ERROR_FLOOR
 

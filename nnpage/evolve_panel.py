@@ -32,8 +32,8 @@ import json
 import time
 from collections.abc import Callable
 
+from js import document, window
 from pyodide.ffi import create_proxy
-from pyscript import document, window
 
 from nn import NNError, schema
 from nn.defaults import (

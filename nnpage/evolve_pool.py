@@ -33,8 +33,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from js import document, window
 from pyodide.ffi import create_once_callable, create_proxy, to_js
-from pyscript import PyWorker, document, window
 
 from nn import NNError, SchemaError, defaults, safejson, schema
 from nnpage.pretrain import worker_config
@@ -157,7 +157,7 @@ class Pool:
         self._kill(slot)
         cfg, version, _ = worker_config()
         url = window.URL.new(WORKER_PATH, document.baseURI).href
-        worker = PyWorker(url, type="pyodide", config=cfg, version=version)
+        worker = window.nnBoot.PyWorker(url, type="pyodide", config=cfg, version=version)
         on_message = create_proxy(lambda event: self._guard(self._message, slot, worker, event))
         on_error = create_proxy(lambda event: self._guard(self._error, slot, worker, event))
         worker.onmessage = on_message

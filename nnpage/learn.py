@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import json
 
+from js import document
 from pyodide.ffi import create_proxy
-from pyscript import document
 
 from nnpage.editor import Editor
 from nnpage.listeners import Listeners

@@ -16,11 +16,12 @@ Hooks for tests and benchmarks (JavaScript, in the page):
 - ``window.nnApp.step()``, ``lastStep()``, ``neuronMap()``, ``setWeight()``, ``setBias()``: the
   learning aids (see ``learn.py``).
 - ``localStorage["nn.autosave"]``: the live network, saved as it learns and restored by a reload
-  (``saving.py``); ``static/watchdog.js`` turns a dead interpreter into an alert and ``error``.
+  (``saving.py``); ``static/watchdog.js`` turns a dead interpreter into an alert and ``error``
+  (``static/boot.js`` hands it the runtime).
 
-Usage (index.html)::
+Usage (``static/boot.js``, once Pyodide, numpy and ``python.zip`` are in)::
 
-    <script type="py" src="./nnpage/main.py" config="./pyscript.toml"></script>
+    pyodide.pyimport("nnpage.main").destroy()
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import json
 import sys
 
-from pyscript import document, window
+from js import document, window
 
 loading_text = document.getElementById("loading-text")
 loading_bar = document.getElementById("loading-progress")
@@ -76,19 +77,8 @@ def install_hooks(app) -> list:
     return proxies
 
 
-def watch_the_interpreter() -> None:
-    """Let ``static/watchdog.js`` report a fatal Pyodide error (it cannot run Python then)."""
-    try:
-        import pyodide_js
-
-        window.nnWatchdog.attach(pyodide_js)
-    except (ImportError, AttributeError):  # no watchdog script: the page works without it
-        pass
-
-
 def main():
     mark("main")
-    watch_the_interpreter()
     step(3, "Loading numpy and the nn network code…")
     import numpy as np
 

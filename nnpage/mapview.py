@@ -19,8 +19,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from js import document
 from pyodide.ffi import to_js
-from pyscript import document
 
 from nnpage.listeners import Listeners
 from nnpage.maps import colours, grid, grid_size, layer_outputs

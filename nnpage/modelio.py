@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from pyscript import document
+from js import document
 
 from nn import NNError, safejson
 from nn.defaults import MODEL_MAX_BYTES

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from pyscript import document, window
+from js import document, window
 
 from nnpage.listeners import Listeners
 from nnpage.paths import strongest_paths

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from pyscript import window
+from js import window
 
 __all__ = ["LossPlot"]
 

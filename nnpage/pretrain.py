@@ -1,11 +1,12 @@
 """Pre-training: train a copy of the live network on a dataset in a Pyodide worker, then import it.
 
 The worker (``nnpage/worker.py``) runs the same ``nn`` core. It is started, and warmed up,
-as soon as the page is ready, from the self-hosted runtime: its config (numpy, and the ``nn``
-files of the page's own ``pyscript.toml``, so the list lives in one place) is passed as an object,
-and ``version`` is the absolute URL of the vendored ``pyodide.mjs``. Messages are JSON text built
-and validated by ``nn.schema`` on both sides (a ``train`` message travels as UTF-8 bytes in a
-transferred buffer, so a big dataset is not copied again):
+as soon as the page is ready, as a PyScript PyWorker from the self-hosted runtime: its config
+(numpy, and the ``nn`` archive: the page's own runtime config, ``index.html``'s ``#nn-runtime``,
+so the list lives in one place) is passed as an object, and ``version`` is the absolute URL of
+the vendored ``pyodide.mjs``; ``static/boot.js`` creates it (``window.nnBoot.PyWorker``).
+Messages are JSON text built and validated by ``nn.schema`` on both sides (a ``train`` message
+travels as UTF-8 bytes in a transferred buffer, so a big dataset is not copied again):
 
     main -> worker   train {id, model, dataset, epochs, batch_size, seed, target_error, ...}
                      cancel {id}
@@ -36,8 +37,8 @@ from __future__ import annotations
 import json
 import time
 
+from js import document, window
 from pyodide.ffi import create_once_callable, create_proxy, to_js
-from pyscript import PyWorker, config, document, window
 
 from nn import NNError, recommended_training, schema
 from nn.validation import check_real
@@ -56,11 +57,12 @@ SILENCE_S = 5.0  # a running worker silent for this long is considered dead
 
 def worker_config() -> tuple[object, str, str]:
     """The worker's config object, the runtime URL, and the worker URL, from the page config."""
+    config = window.nnBoot.config.to_py()
     base = document.baseURI
     url = lambda path: window.URL.new(path, base).href  # noqa: E731
     files = {url(src): dest for src, dest in config.get("files", {}).items()}
     if not files:
-        raise NNError("pyscript.toml lists no [files] for the pre-training worker")
+        raise NNError("the page's runtime config (#nn-runtime) lists no files for the worker")
     cfg = {
         "packages": list(config.get("packages", ["numpy"])),
         "packages_cache": config.get("packages_cache", "passthrough"),
@@ -164,7 +166,7 @@ class Pretrain:
         """Start a fresh worker; it says ``ready`` when numpy and nn are loaded and warm."""
         self.kill()
         cfg, version, url = worker_config()
-        self.worker = PyWorker(url, type="pyodide", config=cfg, version=version)
+        self.worker = window.nnBoot.PyWorker(url, type="pyodide", config=cfg, version=version)
         self.worker.onmessage = self._on_message
         self.worker.onerror = self._on_error  # polyscript calls it for failures it catches
         # An uncaught error in the running worker is an "error" event, which polyscript's own

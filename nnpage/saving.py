@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import time
 
+from js import document, window
 from pyodide.ffi import create_proxy
-from pyscript import document, window
 
 from nnpage.anticipate_view import new_network
 from nnpage.autosave import AutoSave, Snapshot, snapshot

@@ -19,8 +19,8 @@ Usage (main.py)::
 
 from __future__ import annotations
 
+from js import document, window
 from pyodide.ffi import create_proxy
-from pyscript import document, window
 
 from nnpage.linkstate import LinkState, from_fragment, to_fragment
 from nnpage.listeners import Listeners

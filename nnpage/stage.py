@@ -18,8 +18,8 @@ import math
 from collections.abc import Callable
 from time import perf_counter
 
+from js import window
 from pyodide.ffi import create_proxy
-from pyscript import window
 
 from nnpage.listeners import Listeners
 

@@ -21,7 +21,7 @@ Usage::
 
 from __future__ import annotations
 
-from pyscript import window
+from js import window
 
 __all__ = ["RING", "Stats"]
 

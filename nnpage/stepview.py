@@ -26,7 +26,7 @@ Usage::
 
 from __future__ import annotations
 
-from pyscript import document
+from js import document
 
 from nn.errors import NNError
 from nnpage.listeners import Listeners

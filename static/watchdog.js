@@ -1,13 +1,13 @@
 // Watchdog: a dead Python interpreter is never silent.
 //
 // Three ways the page's Python can die without a word, and what catches each:
-// - Start-up fails before nnpage/main.py runs, or main.py itself cannot run (a damaged download,
-//   a syntax error): while body[data-state] is "loading", an uncaught error or promise rejection
-//   (how PyScript 0.6.60 and Pyodide report a failed load, e.g. python.zip that is not a zip), or
-//   PyScript's "py:done" for the page's script while the app never said "ready" (PyScript then
-//   shows the traceback in a .py-error element; its last line is the reason).
-// - Pyodide reports a fatal error (e.g. its WebAssembly stack overflowed): nnpage/main.py hands
-//   the runtime to nnWatchdog.attach(), which sets Pyodide's on_fatal hook.
+// - Start-up fails before nnpage/main.py can say "ready" (a damaged or missing download, a
+//   syntax error): static/boot.js catches it and calls nnWatchdog.failedToStart() with the
+//   reason (a Python traceback's last line); any other uncaught error or promise rejection while
+//   body[data-state] is "loading" is reported the same way.
+// - Pyodide reports a fatal error (e.g. its WebAssembly stack overflowed): static/boot.js hands
+//   the runtime to nnWatchdog.attach() as soon as it is loaded, which sets Pyodide's on_fatal
+//   hook.
 // - The Python frame loop stops (an exception every frame, or a callback that never returns):
 //   every finished Python frame counts up window.nnStats.frames (nnpage/stats.py); this script
 //   counts animation frames, and when MISSED_FRAMES of them pass without a finished Python frame
@@ -72,14 +72,6 @@
   addEventListener("unhandledrejection", (event) => {
     if (loading()) failedToStart(reasonOf(event.reason));
   });
-  addEventListener("py:done", (event) => {
-    // PyScript says the page's script ended: the app has said "ready" by then, unless it failed.
-    if (!loading() || (event.detail && event.detail.worker)) return;
-    const shown = document.querySelectorAll(".py-error");
-    const last = shown.length ? shown[shown.length - 1].textContent : "";
-    failedToStart(last ? reasonOf(last) : "its entry script ended without starting the app");
-  });
-
   // --- the frame loop ----------------------------------------------------------------------------
 
   function frame() {
@@ -101,7 +93,7 @@
   requestAnimationFrame(frame);
 
   window.nnWatchdog = {
-    // The Pyodide instance (pyodide_js in Python): report its fatal errors here.
+    // The Pyodide instance (static/boot.js hands it over): report its fatal errors here.
     attach(pyodide) {
       const api = pyodide && pyodide._api;
       if (!api) return false;
@@ -113,6 +105,10 @@
         if (typeof previous === "function") previous(error);
       };
       return true;
+    },
+    // static/boot.js: the runtime or the entry script failed before the app said "ready".
+    failedToStart(reason) {
+      if (loading()) failedToStart(reason);
     },
     get dead() { return dead; },
   };

@@ -32,9 +32,8 @@ TEMPLATE = Path(__file__).resolve().parent / "sw.js"
 # The app's own files, as the page asks for them (index.html first: it answers navigations).
 APP_FILES = (
     "index.html",
-    "pyscript.toml",
     "static/app.css",
-    "static/loading.js",
+    "static/boot.js",
     "static/offline.js",
     "static/watchdog.js",
     "static/favicon.svg",
@@ -45,9 +44,11 @@ APP_FILES = (
     *(f"nnpage/{name}" for name in pyzip.ENTRY_SCRIPTS),
 )
 # Vendored files the page never loads: the code editor and terminal libraries (PyScript loads
-# its small py-editor/py-terminal/py-game plugins at start, but these only when such an element
-# is on the page), MicroPython support, and PyScript's own (empty) service worker.
+# its small py-editor/py-terminal/py-game plugins with its first worker, but these only when such
+# an element is on the page), MicroPython support, PyScript's own (empty) service worker, and its
+# stylesheet (for <script type="py"> output and errors; the page has none).
 UNUSED_VENDOR_PREFIXES = (
+    "pyscript/core.css",
     "pyscript/codemirror",
     "pyscript/xterm",
     "pyscript/mpy",
@@ -64,10 +65,14 @@ def entries(root: Path = ROOT, python_zip: bytes | None = None) -> list[tuple[st
 
     ``python_zip`` is the page's archive when it is not a file under ``root`` (a source tree);
     by default it is read from ``root/static/python.zip`` (a built site)."""
-    if python_zip is None:
+    if python_zip is None:  # a built site: both archives are files
         python_zip = (root / pyzip.URL_PATH.lstrip("/")).read_bytes()
+        numpy_zip = (root / pyzip.NUMPY_URL_PATH.lstrip("/")).read_bytes()
+    else:
+        numpy_zip = pyzip.numpy_bytecode()
     out = [(rel, _sha256((root / rel).read_bytes())) for rel in APP_FILES]
     out.append((pyzip.URL_PATH.lstrip("/"), _sha256(python_zip)))
+    out.append((pyzip.NUMPY_URL_PATH.lstrip("/"), _sha256(numpy_zip)))
     for rel, digest in sorted(vendor.load_manifest().items()):
         if not rel.startswith(UNUSED_VENDOR_PREFIXES):
             out.append((f"static/vendor/{rel}", digest))

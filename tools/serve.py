@@ -5,8 +5,9 @@ Pyodide needs (``.wasm`` as ``application/wasm`` for streaming compilation, ``.m
 no directory listings, no dot-files, and no path that could leave the folder: ``..`` in any spelling
 (plain, percent- or double-encoded), backslashes and NUL bytes are refused with 400. One log line
 per request, and ``X-Content-Type-Options: nosniff`` on every response. Serving a source tree,
-it builds ``static/python.zip`` (the page's Python, see ``tools.pyzip``) and ``sw.js`` (the offline
-copy's service worker, see ``tools.offline``) fresh on every request.
+it builds ``static/python.zip`` (the page's Python, see ``tools.pyzip``: again whenever a source
+changed), ``static/numpy-pyc.zip`` (numpy's bytecode, once) and ``sw.js`` (the offline copy's
+service worker, see ``tools.offline``: on every request).
 
 Usage::
 
@@ -22,6 +23,7 @@ import io
 import os
 import posixpath
 import sys
+import threading
 import urllib.parse
 from functools import partial
 from pathlib import Path
@@ -94,14 +96,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         return True
 
     def send_head(self):
-        # The page's Python archive is built from the sources on every request: never stale.
+        # The page's Python archive is built from the sources whenever one changed: never stale.
         root = Path(self.directory)
         path = self.path.split("?", 1)[0]
         if path == pyzip.URL_PATH and (root / "nn").is_dir():
-            return self._generated(pyzip.build(root), "application/zip")
+            return self._generated(_python_zip(root), "application/zip")
+        if path == pyzip.NUMPY_URL_PATH and (root / "nn").is_dir():  # built once per process
+            return self._generated(pyzip.numpy_bytecode(), "application/zip")
         # The service worker lists the files it caches with their hashes: generated, like the zip.
         if path == offline.URL_PATH and (root / "nn").is_dir():
-            text = offline.script(root, python_zip=pyzip.build(root))
+            text = offline.script(root, python_zip=_python_zip(root))
             return self._generated(text.encode(), MIME_TYPES[".js"])
         return super().send_head()
 
@@ -145,6 +149,19 @@ class Server(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 
 
+_built: dict[Path, tuple[tuple, bytes]] = {}  # root -> (its sources' stat, the archive)
+_built_lock = threading.Lock()
+
+
+def _python_zip(root: Path) -> bytes:
+    """``pyzip.build(root)``, built again only when a source was added, removed or changed."""
+    stamp = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in pyzip.sources(root))
+    with _built_lock:
+        if root not in _built or _built[root][0] != stamp:
+            _built[root] = (stamp, pyzip.build(root))
+        return _built[root][1]
+
+
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False):
     """A threading HTTP server for ``root``; port 0 picks a free one (``server.server_port``)."""
     handler_class = type("QuietHandler", (Handler,), {"quiet": True}) if quiet else Handler
@@ -175,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         except vendor.VendorError as exc:
             print(f"serve: cannot vendor the runtime: {exc}", file=sys.stderr)
             return 2
+        # numpy's bytecode is compiled once (seconds, in Node) and cached: not on the first load.
+        threading.Thread(target=pyzip.numpy_bytecode, daemon=True).start()
     if not (args.root / "index.html").exists():
         print(f"serve: {args.root} has no index.html", file=sys.stderr)
         return 2

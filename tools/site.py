@@ -1,10 +1,11 @@
 """Assemble ``_site/``: a self-contained static copy of the app for any plain static host.
 
-It holds ``index.html``, ``pyscript.toml``, ``static/`` with the verified ``vendor/`` runtime, and
-``static/python.zip``: the ``nn`` and ``nnpage`` sources the page loads (``tools.pyzip``), with the
-page's entry script and worker beside it in ``nnpage/``, and ``sw.js``, the service worker that
-keeps an offline copy (``tools.offline``: the list of files and their hashes, generated from what
-was just written). Nothing in it needs a special server or header.
+It holds ``index.html`` (with the runtime config, see ``runtime``), ``static/`` with the verified
+``vendor/`` runtime, ``static/python.zip``: the ``nn`` and ``nnpage`` sources the page loads
+(``tools.pyzip``), with the workers' scripts beside it in ``nnpage/``, ``static/numpy-pyc.zip``
+(numpy's bytecode), and ``sw.js``, the service worker that keeps an offline copy
+(``tools.offline``: the list of files and their hashes, generated from what was just written).
+Nothing in it needs a special server or header.
 
 Usage::
 
@@ -14,6 +15,8 @@ Usage::
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -22,7 +25,12 @@ from tools import offline, pyzip, vendor
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_site"
-TOP_FILES = ("index.html", "pyscript.toml")
+TOP_FILES = ("index.html",)
+# The page's runtime config: a JSON data block in index.html, read by static/boot.js (and by
+# nnpage/pretrain.py for the workers).
+RUNTIME_BLOCK = re.compile(
+    r'<script type="application/json" id="nn-runtime">(.*?)</script>', re.DOTALL
+)
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
@@ -34,17 +42,26 @@ def build(dest: Path = SITE) -> Path:
     for name in TOP_FILES:
         shutil.copy2(ROOT / name, tmp / name)
     shutil.copytree(ROOT / "static", tmp / "static", ignore=IGNORE)
-    # Fetched by URL: the entry script and the worker scripts. Everything else comes in the zip.
+    # Fetched by URL: the worker scripts. Everything else comes in the zip.
     (tmp / "nnpage").mkdir()
     for name in pyzip.ENTRY_SCRIPTS:
         shutil.copy2(ROOT / "nnpage" / name, tmp / "nnpage" / name)
     (tmp / pyzip.URL_PATH.lstrip("/")).write_bytes(pyzip.build())
+    (tmp / pyzip.NUMPY_URL_PATH.lstrip("/")).write_bytes(pyzip.numpy_bytecode())
     (tmp / offline.URL_PATH.lstrip("/")).write_text(offline.script(tmp))
     # GitHub Pages runs Jekyll unless told not to; Jekyll would drop files starting with "_".
     (tmp / ".nojekyll").write_text("")
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     return dest
+
+
+def runtime(root: Path = ROOT) -> dict:
+    """The page's runtime config (interpreter, packages, files), from ``index.html``."""
+    found = RUNTIME_BLOCK.search((root / "index.html").read_text(encoding="utf-8"))
+    if found is None:
+        raise ValueError('index.html has no <script id="nn-runtime"> runtime config')
+    return json.loads(found.group(1))
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import browser, serve, site
+from tools import browser, pyzip, serve, site
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_MS = 60_000
@@ -58,6 +58,7 @@ def _serve_in_thread(root: Path):
 @pytest.fixture(scope="session")
 def base_url_app():
     """The repository served by the project's own server on a free port."""
+    pyzip.numpy_bytecode()  # compiled once (seconds, in Node on a fresh clone), then cached
     server = _serve_in_thread(ROOT)
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()

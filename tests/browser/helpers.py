@@ -9,8 +9,12 @@ The page's test contract: ``body[data-state]``; ``#stage`` with ``data-target-x/
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import zipfile
+
+from tools import pyc, pyzip
 
 from .conftest import ROOT, wait_ready
 
@@ -129,8 +133,9 @@ def pretrain_generated(page, *, method="fast", epochs=300, target="1e-4") -> dic
 
 # --- a page broken on purpose: a real fatal error, a stopped frame loop ---------------------
 
-MAIN_GLOB = "**/nnpage/main.py"
-# Appended to the page's entry script by a route: hooks that break the page on purpose.
+PYTHON_ZIP_GLOB = "**/static/python.zip"
+# Appended to the page's entry script (nnpage/main.py, in the python.zip a route serves): hooks
+# that break the page on purpose.
 MAIN_HOOK = """
 
 # --- appended by tests/browser/helpers.py (hooked_main) ---
@@ -151,10 +156,21 @@ window.nnTestBreakFrames = _proxy(_break_frames)
 
 
 def hooked_main(page) -> None:
+    """Serve the page a python.zip whose nnpage/main.py ends with MAIN_HOOK (and has no
+    bytecode, so the source runs)."""
     source = (ROOT / "nnpage" / "main.py").read_text() + MAIN_HOOK
+    original = zipfile.ZipFile(io.BytesIO(pyzip.build()))
+    skip = {"nnpage/main.py", pyc.pyc_name("nnpage/main.py")}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in original.namelist():
+            if name not in skip:
+                archive.writestr(name, original.read(name))
+        archive.writestr("nnpage/main.py", source)
+    body = buffer.getvalue()
     page.route(
-        MAIN_GLOB,
-        lambda route: route.fulfill(status=200, body=source, content_type="text/x-python"),
+        PYTHON_ZIP_GLOB,
+        lambda route: route.fulfill(status=200, body=body, content_type="application/zip"),
     )
 
 

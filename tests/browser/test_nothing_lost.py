@@ -12,14 +12,16 @@ weights and biases as just before it; the button **Start fresh** discards the sa
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 
 from .conftest import wait_ready
 from .helpers import (
     DRAW_CIRCLE,
-    MAIN_GLOB,
+    PYTHON_ZIP_GLOB,
     alert_text,
     forgive,
     hooked_main,
@@ -239,7 +241,7 @@ def test_a_real_fatal_interpreter_error_is_reported_and_a_reload_restores(
     page.evaluate("() => { try { window.nnTestFatal(); } catch (e) { return String(e); } }")
     alert = _expect_dead(page, "The Python interpreter crashed", RESTORES)
     assert "fatal error" in alert and "Maximum call stack" in alert
-    page.unroute(MAIN_GLOB)
+    page.unroute(PYTHON_ZIP_GLOB)
     page.reload()
     wait_ready(page)
     forgive(watch)
@@ -269,12 +271,28 @@ def test_a_stopped_frame_loop_is_reported_without_promising_a_restore_when_savin
     forgive(watch)
 
 
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
 # Start-ups that fail before the app can say "ready" (served in place of the real files).
 BROKEN_STARTS = {
-    # Pyodide cannot unpack the page's Python: an unhandled promise rejection.
-    "python.zip": ("**/static/python.zip", "application/zip", "not a zip", "is not a zip file"),
-    # The entry script does not compile: PyScript reports it and says the script is done.
-    "main.py": ("**/nnpage/main.py", "text/x-python", "def (:\n", "SyntaxError"),
+    # Pyodide cannot unpack the page's Python.
+    "python.zip": ("**/static/python.zip", "application/zip", b"not a zip", "is not a zip file"),
+    # The entry script does not compile.
+    "main.py": (
+        "**/static/python.zip",
+        "application/zip",
+        _zip({"nnpage/__init__.py": "", "nnpage/main.py": "def (:\n"}),
+        "SyntaxError",
+    ),
+    # The runtime itself is damaged (a broken deploy or download).
+    "pyodide-lock.json": ("**/pyodide-lock.json", "application/json", b"{", "JSON"),
+    "python_stdlib.zip": ("**/python_stdlib.zip", "application/zip", b"xx", "exit(1)"),
 }
 
 
@@ -294,3 +312,8 @@ def test_a_start_up_that_fails_is_reported(app_page, base_url_app, watch, broken
     assert page.is_hidden("#loading")
     page.goto("about:blank")
     forgive(watch)
+    if broken == "pyodide-lock.json":  # Pyodide leaves its own promise of the lock file unhandled
+        watch.page_errors[:] = [e for e in watch.page_errors if "in JSON at position" not in e]
+    if broken == "python_stdlib.zip":  # CPython wrote why it cannot start, line by line
+        assert any("Fatal Python error" in text for text in watch.console_errors)
+        watch.console_errors.clear()

@@ -213,8 +213,8 @@ def test_a_missing_file_is_checked_and_never_answered_with_another_version(sw_co
     watch.allow_console_error("network error")
     _, dest, url, _ = sub_site
     scope = url[url.index("/", len("http://")) :]
-    index, loading = dest / "index.html", dest / "static/loading.js"
-    originals = {path: path.read_text() for path in (index, loading, dest / "sw.js")}
+    index, script = dest / "index.html", dest / "static/offline.js"
+    originals = {path: path.read_text() for path in (index, script, dest / "sw.js")}
 
     def deploy(path, text: str) -> None:
         path.write_text(text)
@@ -227,9 +227,9 @@ def test_a_missing_file_is_checked_and_never_answered_with_another_version(sw_co
     (v1,) = page.evaluate(CACHE_NAMES)
     try:
         # 1. same version: checked, answered, put back
-        assert page.evaluate(DROP, [v1, url + "static/loading.js"])
-        assert page.evaluate(FETCH, "./static/loading.js") == originals[loading]
-        assert page.evaluate(IN_CACHE, [v1, url + "static/loading.js"])
+        assert page.evaluate(DROP, [v1, url + "static/offline.js"])
+        assert page.evaluate(FETCH, "./static/offline.js") == originals[script]
+        assert page.evaluate(IN_CACHE, [v1, url + "static/offline.js"])
 
         # 2. a deploy changes the page; its cached copy is gone: the navigation gets the new one
         deploy(index, originals[index].replace("<title>", "<title>v2 · ", 1))
@@ -251,10 +251,10 @@ def test_a_missing_file_is_checked_and_never_answered_with_another_version(sw_co
         (v2,) = page.evaluate(CACHE_NAMES)
         poll(page, "() => navigator.serviceWorker.controller !== null")
 
-        # 3. another deploy changes loading.js; the running page asks for it once dropped
-        deploy(loading, originals[loading] + "\nwindow.nnOtherVersion = true;\n")
-        assert page.evaluate(DROP, [v2, url + "static/loading.js"])
-        answer = page.evaluate(FETCH, "./static/loading.js")
+        # 3. another deploy changes offline.js; the running page asks for it once dropped
+        deploy(script, originals[script] + "\nwindow.nnOtherVersion = true;\n")
+        assert page.evaluate(DROP, [v2, url + "static/offline.js"])
+        answer = page.evaluate(FETCH, "./static/offline.js")
         assert answer.startswith("failed: "), answer[:200]
         poll(page, f"async s => !(await ({REGISTRATION})(s))", scope)
         assert page.evaluate(CACHE_NAMES) == []

@@ -45,10 +45,9 @@ def test_site_sw_lists_every_file_with_the_hash_of_its_bytes(built):
     # What the page loads by URL is all there: its HTML, config, styles, scripts, Python.
     for needed in (
         "index.html",
-        "pyscript.toml",
+        "static/boot.js",
         "static/python.zip",
         "static/manifest.json",
-        "nnpage/main.py",
         "nnpage/worker.py",
         "static/vendor/pyodide/pyodide.asm.wasm",
         "static/vendor/pyodide/python_stdlib.zip",
