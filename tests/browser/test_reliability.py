@@ -130,9 +130,10 @@ HTML_SINKS = (
 
 
 def test_page_code_never_parses_text_as_html():
-    """The one thing the CSP cannot stop: PyScript itself runs any <script type="py"> that
-    appears in the page, inline code included. So no page or worker module may turn text into
-    HTML (only textContent and DOM calls), or a crafted file name or link could run Python."""
+    """The one thing the CSP cannot stop: PyScript (imported once the page is ready, to start
+    the workers) runs any <script type="py"> that appears in the page, inline code included.
+    So no page or worker module may turn text into HTML (only textContent and DOM calls), or a
+    crafted file name or link could run Python."""
     files = [
         *(ROOT / "nnpage").glob("*.py"),
         *(ROOT / "static").glob("*.js"),
