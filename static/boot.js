@@ -13,10 +13,9 @@
 // PyScript workers (polyscript's XWorker, `from polyscript import xworker` inside): PyScript is
 // imported when the first one is asked for, once the page is ready (window.nnBoot.PyWorker).
 //
-// An async module (index.html): it runs as soon as it is fetched, while the page is still being
-// parsed and its stylesheet loaded, so Pyodide starts ~150 ms sooner than from a deferred script.
-// What it needs from the rest of the document waits for `parsed`. Only the config (a JSON block
-// above it in <head>) is read at once.
+// An async module (index.html, with a modulepreload of the interpreter): it waits for neither the
+// page's other scripts nor the rest of the document; what it needs from the document waits for
+// `parsed`. Only the config (a JSON block above it in <head>) is read at once.
 //
 // Failures before the app says "ready" go to static/watchdog.js (a deferred script: there once
 // the document is parsed), which shows why in the alert and sets body[data-state]="error".

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _imp
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,12 @@ def test_the_runtime_config_loads_the_runtime_from_vendor():
     assert config["interpreter"] == "./static/vendor/pyodide/pyodide.mjs"
     assert config["packages"] == ["numpy"]
     assert config["packages_cache"] == "passthrough"
+
+
+def test_the_page_preloads_the_interpreter_it_is_configured_with():
+    html = (ROOT / "index.html").read_text()
+    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    assert preloads == [site.runtime(ROOT)["interpreter"]]
 
 
 def test_a_page_without_a_runtime_config_is_named(tmp_path):
