@@ -258,7 +258,8 @@ def load_times(session: Session, repeats: int) -> dict[str, Any]:
     return out
 
 
-# nnpage/main.py's performance marks (``nn:<phase>``), in order: [name, ms since navigation].
+# The start-up's performance marks (``nn:<phase>``, set by static/boot.js, then nnpage/main.py),
+# in order: [name, ms since navigation].
 APP_MARKS = """() => performance.getEntriesByType("mark")
   .filter(m => m.name.startsWith("nn:")).map(m => [m.name.slice(3), m.startTime])"""
 

@@ -213,7 +213,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
             out.append(
                 Row(
                     "browser",
-                    "  its phases (nnpage/main.py's marks), ms",
+                    "  its phases (boot.js's and main.py's marks), ms",
                     ", ".join(f"{k} {v:.0f}" for k, v in load["app_phases"].items()),
                 )
             )

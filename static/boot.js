@@ -38,9 +38,10 @@ function step(value, text) {
 // Where start-up time goes (bench/browser.py reports the spans between these and main.py's).
 const mark = (name) => performance.mark(`nn:${name}`);
 
+// (The watchdog reports it only while the page is still loading: not when main.py has already
+// said why the app cannot start.)
 async function failed(error) {
   await parsed;
-  if (document.body.dataset.state !== "loading") return; // the app has already said why
   const reason = String((error && error.message) || error || "unknown").trim().split("\n");
   window.nnWatchdog.failedToStart(reason.filter(Boolean).pop() || "unknown");
 }

@@ -63,8 +63,9 @@ def _sha256(data: bytes) -> str:
 def entries(root: Path = ROOT, python_zip: bytes | None = None) -> list[tuple[str, str]]:
     """(path relative to the site root, SHA-256 hex) for every cached file, in a fixed order.
 
-    ``python_zip`` is the page's archive when it is not a file under ``root`` (a source tree);
-    by default it is read from ``root/static/python.zip`` (a built site)."""
+    ``python_zip`` is the page's archive when it is not a file under ``root`` (a source tree),
+    and numpy's bytecode archive is then built (``pyzip.numpy_bytecode``); by default both are
+    read from ``root/static/`` (a built site)."""
     if python_zip is None:  # a built site: both archives are files
         python_zip = (root / pyzip.URL_PATH.lstrip("/")).read_bytes()
         numpy_zip = (root / pyzip.NUMPY_URL_PATH.lstrip("/")).read_bytes()

@@ -155,7 +155,8 @@ _built_lock = threading.Lock()
 
 def _python_zip(root: Path) -> bytes:
     """``pyzip.build(root)``, built again only when a source was added, removed or changed."""
-    stamp = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in pyzip.sources(root))
+    stats = [(path, path.stat()) for path in pyzip.sources(root)]
+    stamp = tuple((path, st.st_mtime_ns, st.st_size) for path, st in stats)
     with _built_lock:
         if root not in _built or _built[root][0] != stamp:
             _built[root] = (stamp, pyzip.build(root))

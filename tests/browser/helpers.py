@@ -158,20 +158,24 @@ window.nnTestBreakFrames = _proxy(_break_frames)
 def hooked_main(page) -> None:
     """Serve the page a python.zip whose nnpage/main.py ends with MAIN_HOOK (and has no
     bytecode, so the source runs)."""
-    source = (ROOT / "nnpage" / "main.py").read_text() + MAIN_HOOK
     original = zipfile.ZipFile(io.BytesIO(pyzip.build()))
-    skip = {"nnpage/main.py", pyc.pyc_name("nnpage/main.py")}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in original.namelist():
-            if name not in skip:
-                archive.writestr(name, original.read(name))
-        archive.writestr("nnpage/main.py", source)
-    body = buffer.getvalue()
+    files = {name: original.read(name) for name in original.namelist()}
+    files.pop(pyc.pyc_name("nnpage/main.py"), None)  # absent when built without Node
+    files["nnpage/main.py"] = (ROOT / "nnpage" / "main.py").read_text() + MAIN_HOOK
+    body = zip_bytes(files)
     page.route(
         PYTHON_ZIP_GLOB,
         lambda route: route.fulfill(status=200, body=body, content_type="application/zip"),
     )
+
+
+def zip_bytes(files: dict[str, str | bytes]) -> bytes:
+    """A zip archive of ``files`` (name -> text or bytes), e.g. a python.zip to serve a page."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def forgive(watch) -> None:

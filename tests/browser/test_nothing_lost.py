@@ -12,9 +12,7 @@ weights and biases as just before it; the button **Start fresh** discards the sa
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pytest
 
@@ -29,6 +27,7 @@ from .helpers import (
     move_pointer,
     open_app,
     read_stage,
+    zip_bytes,
 )
 
 SAVED = "() => localStorage.getItem('nn.autosave') || ''"
@@ -271,14 +270,6 @@ def test_a_stopped_frame_loop_is_reported_without_promising_a_restore_when_savin
     forgive(watch)
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
 # Start-ups that fail before the app can say "ready" (served in place of the real files).
 BROKEN_STARTS = {
     # Pyodide cannot unpack the page's Python.
@@ -287,7 +278,7 @@ BROKEN_STARTS = {
     "main.py": (
         "**/static/python.zip",
         "application/zip",
-        _zip({"nnpage/__init__.py": "", "nnpage/main.py": "def (:\n"}),
+        zip_bytes({"nnpage/__init__.py": "", "nnpage/main.py": "def (:\n"}),
         "SyntaxError",
     ),
     # The runtime itself is damaged (a broken deploy or download).
